@@ -1,0 +1,54 @@
+// Package service defines how a service implementation plugs into the
+// gateway: its model, its operation table, and its optional lifecycle.
+package service
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/virga-aws/virga/internal/clock"
+	"github.com/virga-aws/virga/internal/id"
+	"github.com/virga-aws/virga/internal/identity"
+
+	"github.com/virga-aws/virga/internal/awserr"
+	"github.com/virga-aws/virga/internal/validate"
+)
+
+// Operation is one entry of a generated operation table.
+type Operation struct {
+	// NewInput returns a pointer to a zero input value.
+	NewInput func() any
+	// Call runs the handler with the bound input.
+	Call func(ctx context.Context, in any) (any, error)
+}
+
+// Service is a service implementation registered with the gateway.
+type Service struct {
+	// Model is the model name (e.g. "sqs").
+	Model string
+	// Operations is the generated table routing to the handlers.
+	Operations map[string]Operation
+	// ValidationError turns the model-validation failures of an input into
+	// the error this service returns for them; nil uses the generic
+	// "ValidationException: N validation error(s) detected" format.
+	ValidationError func(op string, v []validate.Violation) *awserr.Error
+	// Reset clears all of the service's state.
+	Reset func()
+	// Close stops the service's background work, if any.
+	Close func() error
+}
+
+// Deps are what the server gives every service constructor. Services take
+// time, ids and persistence from here and nowhere else.
+type Deps struct {
+	// Clock is the one clock all timers read.
+	Clock *clock.Clock
+	// IDs generates identifiers.
+	IDs id.Source
+	// Identity resolves access keys and holds STS sessions.
+	Identity *identity.Registry
+	// Logger is the server's logger.
+	Logger *slog.Logger
+	// DataDir is the persistence directory, "" when in memory.
+	DataDir string
+}
