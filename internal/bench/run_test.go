@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/smithy-go"
+)
+
+func TestRunAgainstLimitLikeServer(t *testing.T) {
+	limit := &fakeLimit{}
+	limitServer := httptest.NewServer(limit)
+	defer limitServer.Close()
+	flaky := &fakeLimit{failObjectPut: true}
+	flakyServer := httptest.NewServer(flaky)
+	defer flakyServer.Close()
+
+	opts := RunOptions{
+		Targets:     []Target{{LimitTarget, limitServer.URL}, {"flaky", flakyServer.URL}},
+		Concurrency: []int{1, 2},
+		Duration:    70 * time.Millisecond,
+		Warmup:      5 * time.Millisecond,
+	}
+	for _, name := range []string{"s3-put-4k", "s3-get-4k", "sqs-send-recv-del"} {
+		w, _ := LookupWorkload(name)
+		opts.Workloads = append(opts.Workloads, w)
+	}
+	rep := Run(context.Background(), opts, io.Discard)
+	if len(rep.Results) != 3*2*2 {
+		t.Fatalf("got %d results, want 12 (3 workloads × 2 levels × 2 targets)", len(rep.Results))
+	}
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		where := fmt.Sprintf("%s, c=%d, %s", r.Workload, r.Concurrency, r.Target)
+		switch {
+		case r.Target == LimitTarget && r.Workload == "sqs-send-recv-del":
+			if r.Status != StatusNotApplicable {
+				t.Errorf("%s: status %v, want n/a", where, statusWord(r.Status))
+			}
+		case r.Target == LimitTarget:
+			if r.Status != StatusOK || r.Ops == 0 || r.Errors != 0 || r.Latency.Quantile(0.5) <= 0 || r.Elapsed < opts.Duration {
+				t.Errorf("%s: status %s, %d ops, %d errors (%v), p50 %v, elapsed %v; want ok, some ops, no errors",
+					where, statusWord(r.Status), r.Ops, r.Errors, r.ErrorKinds, r.Latency.Quantile(0.5), r.Elapsed)
+			}
+			if got := limitShare(r, rep.Results); got != "100%" {
+				t.Errorf("%s: limit share %q, want 100%%", where, got)
+			}
+		case r.Workload == "s3-put-4k":
+			want := "PutObject: HTTP 500 InternalError"
+			if r.Status != StatusOK || r.Ops != 0 || r.Errors == 0 || r.ErrorKinds[want] != r.Errors {
+				t.Errorf("%s: status %s, %d ops, %d errors %v; want every iteration counted as %q",
+					where, statusWord(r.Status), r.Ops, r.Errors, r.ErrorKinds, want)
+			}
+		case r.Workload == "s3-get-4k":
+			if r.Status != StatusFailed || r.Reason != "setup: PutObject: HTTP 500 InternalError" {
+				t.Errorf("%s: status %s, reason %q; want failed in setup's PutObject", where, statusWord(r.Status), r.Reason)
+			}
+		default:
+			if r.Status != StatusFailed || !strings.Contains(r.Reason, "CreateQueue: HTTP 400 InvalidAction") {
+				t.Errorf("%s: status %s, reason %q; want failed in CreateQueue", where, statusWord(r.Status), r.Reason)
+			}
+		}
+	}
+
+	requests, checksums, badBodies := limit.snapshot()
+	if len(checksums) > 0 {
+		t.Errorf("client sent checksum headers %v; want none with checksums set to when_required", checksums[:min(len(checksums), 5)])
+	}
+	if badBodies > 0 {
+		t.Errorf("%d PUT bodies differed from their Content-Length", badBodies)
+	}
+	checks := []struct {
+		what  string
+		match func(req string) bool
+	}{
+		{"path-style PutObject of the second worker's own key", func(req string) bool {
+			return strings.HasPrefix(req, "PUT /vb-s3-put-4k-") && strings.HasSuffix(req, "/put-4096-1")
+		}},
+		{"path-style GetObject of a key the limit server understands", func(req string) bool {
+			return strings.HasPrefix(req, "GET /vb-s3-get-4k-") && strings.HasSuffix(req, "/obj-4096-0")
+		}},
+		{"teardown's DeleteObject", func(req string) bool {
+			return strings.HasPrefix(req, "DELETE /vb-s3-get-4k-") && strings.HasSuffix(req, "/obj-4096-1")
+		}},
+		{"teardown's DeleteBucket", func(req string) bool {
+			return strings.HasPrefix(req, "DELETE /vb-s3-put-4k-") && strings.Count(req, "/") == 1
+		}},
+	}
+	for _, c := range checks {
+		if !slices.ContainsFunc(requests, c.match) {
+			t.Errorf("no %s among %d requests", c.what, len(requests))
+		}
+	}
+}
+
+func TestSummarizeError(t *testing.T) {
+	closed := &smithy.OperationError{ServiceID: "S3", OperationName: "PutObject",
+		Err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("use of closed network connection")}}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{closed, "PutObject: read: use of closed network connection"},
+		{&smithy.OperationError{OperationName: "GetObject", Err: errShortBody}, "GetObject: " + errShortBody.Error()},
+		{errEmptyReceive, errEmptyReceive.Error()},
+		{&smithy.GenericAPIError{Code: "Throttling"}, "Throttling"},
+		{errors.New(strings.Repeat("x", 400)), strings.Repeat("x", 157) + "..."},
+	}
+	for _, tt := range tests {
+		if got := summarizeError(tt.err); got != tt.want {
+			t.Errorf("summarizeError(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestDriveCountsEveryIteration(t *testing.T) {
+	fail := errors.New("odd")
+	n := 0
+	iter := func(context.Context) error {
+		n++
+		if n%2 == 1 {
+			return fail
+		}
+		return nil
+	}
+	m := drive(context.Background(), []Iteration{iter}, 20*time.Millisecond)
+	if total := m.latency.Count() + m.errors; total != uint64(n) || m.errorKinds["odd"] != m.errors || m.errors == 0 {
+		t.Errorf("drive: %d ok + %d errors (%v) for %d iterations; want every iteration counted once", m.latency.Count(), m.errors, m.errorKinds, n)
+	}
+	if m.elapsed < 20*time.Millisecond {
+		t.Errorf("drive elapsed %v, want at least the 20ms asked for", m.elapsed)
+	}
+}
