@@ -13,11 +13,13 @@ import (
 // instant; timers created with AfterFunc or After fire when the clock's time
 // reaches their deadline, whether real time passes or the clock is advanced.
 //
-// Timer callbacks run one at a time, in deadline order (ties in creation
-// order), on the goroutine that moves the clock: a goroutine of the Clock
-// when real time passes, or the caller of Advance, Set, Resume or Reset. A
-// callback may use the Clock (Now, AfterFunc, Stop) but should not block for
-// long, and the caller of Advance must not hold a lock a callback needs.
+// Timer callbacks run on the goroutine that moves the clock: a goroutine of
+// the Clock when real time passes, or the caller of Advance, Set, Resume or
+// Reset. Within one such move they run one at a time, in deadline order (ties
+// in creation order). A callback may use the Clock (Now, AfterFunc, Stop,
+// even Advance) but should hand long work to a goroutine of its own, since
+// later timers wait for it; the caller of Advance must not hold a lock a
+// callback needs.
 type Clock struct {
 	mu       sync.Mutex
 	frozen   bool

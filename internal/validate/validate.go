@@ -193,14 +193,15 @@ func contains(list []string, s string) bool {
 
 var patterns sync.Map // pattern -> *regexp.Regexp (nil when Go cannot compile it)
 
-// compile returns the model pattern as a Go regexp, anchored as AWS's
-// patterns are matched against the whole value when they carry ^...$, or nil
-// when the pattern uses syntax Go's RE2 lacks (then it is not enforced).
+// compile returns the model pattern as a Go regexp matching the whole
+// value, as AWS services apply their patterns (STS rejects "a b" for
+// [\w+=,.@-]*), or nil when the pattern uses syntax Go's RE2 lacks (then it
+// is not enforced).
 func compile(p string) *regexp.Regexp {
 	if re, ok := patterns.Load(p); ok {
 		return re.(*regexp.Regexp)
 	}
-	re, err := regexp.Compile(p)
+	re, err := regexp.Compile(`^(?:` + p + `)$`)
 	if err != nil {
 		re = nil
 	}
