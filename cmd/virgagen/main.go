@@ -26,9 +26,11 @@ import (
 // implemented maps a model name to the Go package folder of the service
 // that implements it.
 var implemented = map[string]string{
-	"s3":  "s3",
-	"sqs": "sqs",
-	"sts": "sts",
+	"dynamodb":        "dynamodb",
+	"dynamodbstreams": "dynamodbstreams",
+	"s3":              "s3",
+	"sqs":             "sqs",
+	"sts":             "sts",
 }
 
 func main() {
@@ -298,7 +300,7 @@ func (g *generator) goType(r *model.Ref, optional bool) string {
 	case "timestamp":
 		return ptr + "time.Time"
 	case "blob":
-		if s.Streaming {
+		if r.IsStreaming() {
 			g.usesIO = true
 			return "io.Reader"
 		}

@@ -97,8 +97,17 @@ type Ref struct {
 	ResultWrapper    string `json:"resultWrapper"`
 	IdempotencyToken bool   `json:"idempotencyToken"`
 	EventPayload     bool   `json:"eventpayload"`
+	// Streaming marks a streaming blob member (botocore puts it on the
+	// member, Smithy on the shape; see IsStreaming).
+	Streaming bool `json:"streaming"`
 	// Shape is the resolved shape, set when the model is loaded.
 	Shape *Shape `json:"-"`
+}
+
+// IsStreaming reports whether the member is a streaming blob, from the
+// member's trait or its shape's.
+func (r *Ref) IsStreaming() bool {
+	return r.Streaming || (r.Shape != nil && r.Shape.Streaming)
 }
 
 // XMLNS is an XML namespace trait.

@@ -15,6 +15,10 @@ type Info struct {
 	Service string
 	// Operation is the operation name (e.g. "SendMessage").
 	Operation string
+	// Protocol is the wire protocol of the request (a model protocol name
+	// such as "json" or "query"), for the few answers whose wording differs
+	// by protocol.
+	Protocol string
 	// Account is the 12-digit account the caller acts in.
 	Account string
 	// Region is the region from the credential scope, or the default.

@@ -5,6 +5,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/virga-aws/virga/internal/clock"
 	"github.com/virga-aws/virga/internal/id"
@@ -36,6 +37,13 @@ type Service struct {
 	Reset func()
 	// Close stops the service's background work, if any.
 	Close func() error
+	// Preflight, for REST services that answer CORS preflight requests
+	// (S3), answers an OPTIONS request for the resource named by the REST
+	// URI labels: the headers of a 200 response, or an error (such as S3's
+	// 403 CORSResponse). Origin, method and headers come from the Origin,
+	// Access-Control-Request-Method and Access-Control-Request-Headers
+	// request headers.
+	Preflight func(ctx context.Context, labels map[string]string, origin, method string, headers []string) (http.Header, error)
 }
 
 // Deps are what the server gives every service constructor. Services take

@@ -1,12 +1,15 @@
 package awsjson
 
 import (
+	"compress/gzip"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 
 	"github.com/virga-aws/virga/internal/awserr"
+	"github.com/virga-aws/virga/internal/model"
 	"github.com/virga-aws/virga/internal/protocol"
 )
 
@@ -22,12 +25,9 @@ const MaxBodySize = 64 << 20
 
 // DecodeRequest reads the JSON body into the operation's input tree.
 func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxBodySize+1))
+	body, err := ReadBody(c.Request, MaxBodySize)
 	if err != nil {
-		return nil, awserr.New("SerializationException", 400, "could not read the request body: "+err.Error())
-	}
-	if len(body) > MaxBodySize {
-		return nil, awserr.New("SerializationException", 413, "request body too large")
+		return nil, err
 	}
 	if c.Operation.Input == nil {
 		return map[string]any{}, nil
@@ -37,6 +37,45 @@ func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
 		return nil, awserr.New("SerializationException", 400, err.Error())
 	}
 	return tree, nil
+}
+
+// ReadBody reads a request body of at most limit bytes (after
+// decompression), inflating a gzip Content-Encoding: SDKs compress the
+// bodies of operations with Smithy's requestCompression trait (CloudWatch
+// PutMetricData) once they pass a size threshold. Unreadable, corrupt or
+// oversized bodies are SerializationException (400, or 413 when too
+// large).
+func ReadBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	var src io.Reader = r.Body
+	if gzipEncoded(r.Header.Get("Content-Encoding")) {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, awserr.New("SerializationException", 400, "could not read the gzip request body: "+err.Error())
+		}
+		defer zr.Close()
+		src = zr
+	}
+	body, err := io.ReadAll(io.LimitReader(src, limit+1))
+	if err != nil {
+		return nil, awserr.New("SerializationException", 400, "could not read the request body: "+err.Error())
+	}
+	if int64(len(body)) > limit {
+		return nil, awserr.New("SerializationException", 413, "request body too large")
+	}
+	return body, nil
+}
+
+// gzipEncoded reports whether a Content-Encoding list names gzip.
+func gzipEncoded(ce string) bool {
+	for _, e := range strings.Split(ce, ",") {
+		if strings.EqualFold(strings.TrimSpace(e), "gzip") {
+			return true
+		}
+	}
+	return false
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
@@ -68,8 +107,23 @@ func (Codec) EncodeError(w http.ResponseWriter, c *protocol.Call, e *awserr.Erro
 	WriteError(w, c, e, contentType(c))
 }
 
-// WriteError writes a JSON error document; restJson1 shares it.
+// WriteError writes the awsJson error document {"__type": code, "message":
+// ..., fields...} with content type ct, the X-Amzn-Errortype and
+// X-Amzn-Requestid headers, X-Amzn-Query-Error for awsQueryCompatible
+// services and e.Header.
 func WriteError(w http.ResponseWriter, c *protocol.Call, e *awserr.Error, ct string) {
+	writeError(w, c, e, ct, false)
+}
+
+// WriteRESTError writes a restJson1 error: as WriteError, except that the
+// code travels only in X-Amzn-Errortype (the body has no "__type"), fields
+// the error shape binds to HTTP headers are left out of the body (the
+// caller sends them as headers), and body members use their JSON names.
+func WriteRESTError(w http.ResponseWriter, c *protocol.Call, e *awserr.Error, ct string) {
+	writeError(w, c, e, ct, true)
+}
+
+func writeError(w http.ResponseWriter, c *protocol.Call, e *awserr.Error, ct string, rest bool) {
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("X-Amzn-Requestid", c.RequestID)
@@ -82,29 +136,55 @@ func WriteError(w http.ResponseWriter, c *protocol.Call, e *awserr.Error, ct str
 		h.Set("X-Amzn-Query-Error", e.WireQueryCode()+";"+fault)
 	}
 	protocol.CopyHeaders(w, e.Header)
-	buf := []byte(`{"__type":`)
-	buf = AppendString(buf, e.Code)
-	msgName := "message"
+	var shape *model.Shape
 	if c.Model != nil {
-		if s := c.Model.ErrorShape(e.Code); s != nil {
-			if _, ok := s.Members.Get("Message"); ok {
-				msgName = "Message"
-			}
+		shape = c.Model.ErrorShape(e.Code)
+	}
+	msgName := "message"
+	if shape != nil {
+		if _, ok := shape.Members.Get("Message"); ok {
+			msgName = "Message"
 		}
 	}
-	buf = append(buf, ',')
+	buf := []byte{'{'}
+	if !rest {
+		buf = append(buf, `"__type":`...)
+		buf = AppendString(buf, e.Code)
+		buf = append(buf, ',')
+	}
 	buf = AppendString(buf, msgName)
 	buf = append(buf, ':')
 	buf = AppendString(buf, e.Message)
-	for k, v := range e.Fields {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := e.Fields[k]
+		name := k
+		if rest && shape != nil {
+			if mem, ok := shape.Members.Get(k); ok {
+				if mem.Location != "" {
+					continue
+				}
+				if mem.LocationName != "" {
+					name = mem.LocationName
+				}
+			}
+		}
 		buf = append(buf, ',')
-		buf = AppendString(buf, k)
+		buf = AppendString(buf, name)
 		buf = append(buf, ':')
 		buf = appendAny(buf, v)
 	}
 	buf = append(buf, '}')
 	h.Set("Content-Length", itoa(len(buf)))
-	w.WriteHeader(e.Status)
+	status := e.Status
+	if status < 100 || status > 999 {
+		status = http.StatusInternalServerError
+	}
+	w.WriteHeader(status)
 	w.Write(buf)
 }
 

@@ -24,14 +24,9 @@ func Decode(body []byte, s *model.Shape) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return map[string]any{}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var raw any
-	if err := dec.Decode(&raw); err != nil {
+	raw, err := Unmarshal(body)
+	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("unexpected data after the JSON document")
 	}
 	if s == nil {
 		return map[string]any{}, nil
@@ -45,6 +40,22 @@ func Decode(body []byte, s *model.Shape) (map[string]any, error) {
 		return nil, fmt.Errorf("expected a JSON object")
 	}
 	return m, nil
+}
+
+// Unmarshal parses one JSON document into the form FromJSON takes:
+// encoding/json values with numbers as json.Number. Anything but white
+// space after the document is an error.
+func Unmarshal(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var raw any
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("unexpected data after the JSON document")
+	}
+	return raw, nil
 }
 
 // FromJSON converts a value decoded by encoding/json (with UseNumber) into
@@ -135,12 +146,12 @@ func FromJSON(raw any, r *model.Ref) (any, error) {
 		i, err := strconv.ParseInt(string(n), 10, 64)
 		if err != nil {
 			f, ferr := strconv.ParseFloat(string(n), 64)
-			if ferr != nil || f != math.Trunc(f) {
+			if ferr != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
 				return nil, typeErr(s, raw)
 			}
 			i = int64(f)
 		}
-		if s.Type == "integer" && (i > math.MaxInt32 || i < math.MinInt32) {
+		if lo, hi := intRange(s.Type); i < lo || i > hi {
 			return nil, typeErr(s, raw)
 		}
 		return i, nil
@@ -164,21 +175,27 @@ func FromJSON(raw any, r *model.Ref) (any, error) {
 		}
 		return nil, typeErr(s, raw)
 	case "timestamp":
+		var tm time.Time
 		switch t := raw.(type) {
 		case json.Number:
 			f, err := strconv.ParseFloat(string(t), 64)
-			if err != nil {
+			if err != nil || f < minEpoch || f > maxEpoch {
 				return nil, typeErr(s, raw)
 			}
-			return timefmt.FromEpoch(f), nil
+			tm = timefmt.FromEpoch(f)
 		case string:
-			tm, err := timefmt.Parse(t)
-			if err != nil {
+			var err error
+			if tm, err = timefmt.Parse(t); err != nil {
 				return nil, typeErr(s, raw)
 			}
-			return tm, nil
+			tm = tm.Round(time.Millisecond)
+		default:
+			return nil, typeErr(s, raw)
 		}
-		return nil, typeErr(s, raw)
+		if y := tm.Year(); y < 1 || y > 9999 {
+			return nil, typeErr(s, raw)
+		}
+		return tm, nil
 	case "blob":
 		str, ok := raw.(string)
 		if !ok {
@@ -193,6 +210,27 @@ func FromJSON(raw any, r *model.Ref) (any, error) {
 		return raw, nil
 	}
 	return raw, nil
+}
+
+// Timestamps are accepted from year 1 to year 9999, the range every AWS
+// timestamp format can express; minEpoch and maxEpoch bound epoch seconds
+// a little beyond it so that the year check decides.
+const (
+	minEpoch = -62135596800 - 86400
+	maxEpoch = 253402300800 + 86400
+)
+
+// intRange returns the bounds of an integer shape type.
+func intRange(typ string) (lo, hi int64) {
+	switch typ {
+	case "integer":
+		return math.MinInt32, math.MaxInt32
+	case "short":
+		return math.MinInt16, math.MaxInt16
+	case "byte":
+		return math.MinInt8, math.MaxInt8
+	}
+	return math.MinInt64, math.MaxInt64
 }
 
 func typeErr(s *model.Shape, raw any) error {
@@ -216,8 +254,12 @@ func jsonKind(v any) string {
 }
 
 // Append writes the tree value v of r's shape as JSON to buf. Structure
-// members are written in model order; map keys sorted.
+// members are written in model order; map keys sorted; nil (a null in a
+// sparse list) as null.
 func Append(buf []byte, v any, r *model.Ref) []byte {
+	if v == nil {
+		return append(buf, "null"...)
+	}
 	s := r.Shape
 	switch s.Type {
 	case "structure":

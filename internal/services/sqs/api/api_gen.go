@@ -410,7 +410,7 @@ type AddPermissionRequest struct {
 
 // ErrOverLimit returns the modeled OverLimit error with message.
 func ErrOverLimit(message string) *awserr.Error {
-	return &awserr.Error{Code: "OverLimit", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "OverLimit", QueryCode: "", Status: 403, Sender: true, Message: message}
 }
 
 // OverLimit is the OverLimit shape.
@@ -420,7 +420,7 @@ type OverLimit struct {
 
 // ErrRequestThrottled returns the modeled RequestThrottled error with message.
 func ErrRequestThrottled(message string) *awserr.Error {
-	return &awserr.Error{Code: "RequestThrottled", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "RequestThrottled", QueryCode: "", Status: 403, Sender: true, Message: message}
 }
 
 // RequestThrottled is the RequestThrottled shape.
@@ -430,7 +430,7 @@ type RequestThrottled struct {
 
 // ErrQueueDoesNotExist returns the modeled QueueDoesNotExist error with message.
 func ErrQueueDoesNotExist(message string) *awserr.Error {
-	return &awserr.Error{Code: "QueueDoesNotExist", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "QueueDoesNotExist", QueryCode: "AWS.SimpleQueueService.NonExistentQueue", Status: 400, Sender: true, Message: message}
 }
 
 // QueueDoesNotExist is the QueueDoesNotExist shape.
@@ -440,7 +440,7 @@ type QueueDoesNotExist struct {
 
 // ErrInvalidAddress returns the modeled InvalidAddress error with message.
 func ErrInvalidAddress(message string) *awserr.Error {
-	return &awserr.Error{Code: "InvalidAddress", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "InvalidAddress", QueryCode: "", Status: 404, Sender: true, Message: message}
 }
 
 // InvalidAddress is the InvalidAddress shape.
@@ -450,7 +450,7 @@ type InvalidAddress struct {
 
 // ErrInvalidSecurity returns the modeled InvalidSecurity error with message.
 func ErrInvalidSecurity(message string) *awserr.Error {
-	return &awserr.Error{Code: "InvalidSecurity", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "InvalidSecurity", QueryCode: "", Status: 403, Sender: true, Message: message}
 }
 
 // InvalidSecurity is the InvalidSecurity shape.
@@ -460,7 +460,7 @@ type InvalidSecurity struct {
 
 // ErrUnsupportedOperation returns the modeled UnsupportedOperation error with message.
 func ErrUnsupportedOperation(message string) *awserr.Error {
-	return &awserr.Error{Code: "UnsupportedOperation", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "UnsupportedOperation", QueryCode: "AWS.SimpleQueueService.UnsupportedOperation", Status: 400, Sender: true, Message: message}
 }
 
 // UnsupportedOperation is the UnsupportedOperation shape.
@@ -480,7 +480,7 @@ type CancelMessageMoveTaskResult struct {
 
 // ErrResourceNotFoundException returns the modeled ResourceNotFoundException error with message.
 func ErrResourceNotFoundException(message string) *awserr.Error {
-	return &awserr.Error{Code: "ResourceNotFoundException", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "ResourceNotFoundException", QueryCode: "", Status: 404, Sender: true, Message: message}
 }
 
 // ResourceNotFoundException is the ResourceNotFoundException shape.
@@ -497,7 +497,7 @@ type ChangeMessageVisibilityRequest struct {
 
 // ErrMessageNotInflight returns the modeled MessageNotInflight error with message.
 func ErrMessageNotInflight(message string) *awserr.Error {
-	return &awserr.Error{Code: "MessageNotInflight", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "MessageNotInflight", QueryCode: "AWS.SimpleQueueService.MessageNotInflight", Status: 400, Sender: true, Message: message}
 }
 
 // MessageNotInflight is the MessageNotInflight shape.
@@ -506,7 +506,7 @@ type MessageNotInflight struct {
 
 // ErrReceiptHandleIsInvalid returns the modeled ReceiptHandleIsInvalid error with message.
 func ErrReceiptHandleIsInvalid(message string) *awserr.Error {
-	return &awserr.Error{Code: "ReceiptHandleIsInvalid", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "ReceiptHandleIsInvalid", QueryCode: "", Status: 404, Sender: true, Message: message}
 }
 
 // ReceiptHandleIsInvalid is the ReceiptHandleIsInvalid shape.
@@ -528,7 +528,7 @@ type ChangeMessageVisibilityBatchResult struct {
 
 // ErrTooManyEntriesInBatchRequest returns the modeled TooManyEntriesInBatchRequest error with message.
 func ErrTooManyEntriesInBatchRequest(message string) *awserr.Error {
-	return &awserr.Error{Code: "TooManyEntriesInBatchRequest", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "TooManyEntriesInBatchRequest", QueryCode: "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", Status: 400, Sender: true, Message: message}
 }
 
 // TooManyEntriesInBatchRequest is the TooManyEntriesInBatchRequest shape.
@@ -538,7 +538,7 @@ type TooManyEntriesInBatchRequest struct {
 
 // ErrEmptyBatchRequest returns the modeled EmptyBatchRequest error with message.
 func ErrEmptyBatchRequest(message string) *awserr.Error {
-	return &awserr.Error{Code: "EmptyBatchRequest", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "EmptyBatchRequest", QueryCode: "AWS.SimpleQueueService.EmptyBatchRequest", Status: 400, Sender: true, Message: message}
 }
 
 // EmptyBatchRequest is the EmptyBatchRequest shape.
@@ -548,7 +548,7 @@ type EmptyBatchRequest struct {
 
 // ErrBatchEntryIdsNotDistinct returns the modeled BatchEntryIdsNotDistinct error with message.
 func ErrBatchEntryIdsNotDistinct(message string) *awserr.Error {
-	return &awserr.Error{Code: "BatchEntryIdsNotDistinct", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "BatchEntryIdsNotDistinct", QueryCode: "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", Status: 400, Sender: true, Message: message}
 }
 
 // BatchEntryIdsNotDistinct is the BatchEntryIdsNotDistinct shape.
@@ -558,7 +558,7 @@ type BatchEntryIdsNotDistinct struct {
 
 // ErrInvalidBatchEntryId returns the modeled InvalidBatchEntryId error with message.
 func ErrInvalidBatchEntryId(message string) *awserr.Error {
-	return &awserr.Error{Code: "InvalidBatchEntryId", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "InvalidBatchEntryId", QueryCode: "AWS.SimpleQueueService.InvalidBatchEntryId", Status: 400, Sender: true, Message: message}
 }
 
 // InvalidBatchEntryId is the InvalidBatchEntryId shape.
@@ -580,7 +580,7 @@ type CreateQueueResult struct {
 
 // ErrQueueDeletedRecently returns the modeled QueueDeletedRecently error with message.
 func ErrQueueDeletedRecently(message string) *awserr.Error {
-	return &awserr.Error{Code: "QueueDeletedRecently", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "QueueDeletedRecently", QueryCode: "AWS.SimpleQueueService.QueueDeletedRecently", Status: 400, Sender: true, Message: message}
 }
 
 // QueueDeletedRecently is the QueueDeletedRecently shape.
@@ -590,7 +590,7 @@ type QueueDeletedRecently struct {
 
 // ErrQueueNameExists returns the modeled QueueNameExists error with message.
 func ErrQueueNameExists(message string) *awserr.Error {
-	return &awserr.Error{Code: "QueueNameExists", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "QueueNameExists", QueryCode: "QueueAlreadyExists", Status: 400, Sender: true, Message: message}
 }
 
 // QueueNameExists is the QueueNameExists shape.
@@ -726,7 +726,7 @@ type PurgeQueueRequest struct {
 
 // ErrPurgeQueueInProgress returns the modeled PurgeQueueInProgress error with message.
 func ErrPurgeQueueInProgress(message string) *awserr.Error {
-	return &awserr.Error{Code: "PurgeQueueInProgress", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "PurgeQueueInProgress", QueryCode: "AWS.SimpleQueueService.PurgeQueueInProgress", Status: 403, Sender: true, Message: message}
 }
 
 // PurgeQueueInProgress is the PurgeQueueInProgress shape.
@@ -753,7 +753,7 @@ type ReceiveMessageResult struct {
 
 // ErrKmsDisabled returns the modeled KmsDisabled error with message.
 func ErrKmsDisabled(message string) *awserr.Error {
-	return &awserr.Error{Code: "KmsDisabled", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "KmsDisabled", QueryCode: "KMS.DisabledException", Status: 400, Sender: true, Message: message}
 }
 
 // KmsDisabled is the KmsDisabled shape.
@@ -763,7 +763,7 @@ type KmsDisabled struct {
 
 // ErrKmsInvalidState returns the modeled KmsInvalidState error with message.
 func ErrKmsInvalidState(message string) *awserr.Error {
-	return &awserr.Error{Code: "KmsInvalidState", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "KmsInvalidState", QueryCode: "KMS.InvalidStateException", Status: 400, Sender: true, Message: message}
 }
 
 // KmsInvalidState is the KmsInvalidState shape.
@@ -773,7 +773,7 @@ type KmsInvalidState struct {
 
 // ErrKmsNotFound returns the modeled KmsNotFound error with message.
 func ErrKmsNotFound(message string) *awserr.Error {
-	return &awserr.Error{Code: "KmsNotFound", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "KmsNotFound", QueryCode: "KMS.NotFoundException", Status: 400, Sender: true, Message: message}
 }
 
 // KmsNotFound is the KmsNotFound shape.
@@ -783,7 +783,7 @@ type KmsNotFound struct {
 
 // ErrKmsOptInRequired returns the modeled KmsOptInRequired error with message.
 func ErrKmsOptInRequired(message string) *awserr.Error {
-	return &awserr.Error{Code: "KmsOptInRequired", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "KmsOptInRequired", QueryCode: "KMS.OptInRequired", Status: 403, Sender: true, Message: message}
 }
 
 // KmsOptInRequired is the KmsOptInRequired shape.
@@ -793,7 +793,7 @@ type KmsOptInRequired struct {
 
 // ErrKmsThrottled returns the modeled KmsThrottled error with message.
 func ErrKmsThrottled(message string) *awserr.Error {
-	return &awserr.Error{Code: "KmsThrottled", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "KmsThrottled", QueryCode: "KMS.ThrottlingException", Status: 400, Sender: true, Message: message}
 }
 
 // KmsThrottled is the KmsThrottled shape.
@@ -803,7 +803,7 @@ type KmsThrottled struct {
 
 // ErrKmsAccessDenied returns the modeled KmsAccessDenied error with message.
 func ErrKmsAccessDenied(message string) *awserr.Error {
-	return &awserr.Error{Code: "KmsAccessDenied", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "KmsAccessDenied", QueryCode: "KMS.AccessDeniedException", Status: 400, Sender: true, Message: message}
 }
 
 // KmsAccessDenied is the KmsAccessDenied shape.
@@ -813,7 +813,7 @@ type KmsAccessDenied struct {
 
 // ErrKmsInvalidKeyUsage returns the modeled KmsInvalidKeyUsage error with message.
 func ErrKmsInvalidKeyUsage(message string) *awserr.Error {
-	return &awserr.Error{Code: "KmsInvalidKeyUsage", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "KmsInvalidKeyUsage", QueryCode: "KMS.InvalidKeyUsageException", Status: 400, Sender: true, Message: message}
 }
 
 // KmsInvalidKeyUsage is the KmsInvalidKeyUsage shape.
@@ -871,7 +871,7 @@ type SendMessageBatchResult struct {
 
 // ErrBatchRequestTooLong returns the modeled BatchRequestTooLong error with message.
 func ErrBatchRequestTooLong(message string) *awserr.Error {
-	return &awserr.Error{Code: "BatchRequestTooLong", QueryCode: "", Status: 400, Sender: true, Message: message}
+	return &awserr.Error{Code: "BatchRequestTooLong", QueryCode: "AWS.SimpleQueueService.BatchRequestTooLong", Status: 400, Sender: true, Message: message}
 }
 
 // BatchRequestTooLong is the BatchRequestTooLong shape.

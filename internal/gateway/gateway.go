@@ -1,0 +1,356 @@
+// Package gateway is Virga's HTTP front: it routes each request to a service
+// and operation, resolves the caller, and runs the model-driven pipeline
+// decode → validate → handler → encode.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/virga-aws/virga/internal/awserr"
+	"github.com/virga-aws/virga/internal/id"
+	"github.com/virga-aws/virga/internal/identity"
+	"github.com/virga-aws/virga/internal/model"
+	"github.com/virga-aws/virga/internal/protocol"
+	"github.com/virga-aws/virga/internal/request"
+	"github.com/virga-aws/virga/internal/service"
+	"github.com/virga-aws/virga/internal/sigv4"
+	"github.com/virga-aws/virga/internal/validate"
+)
+
+// DefaultRegion is the region of requests whose credential scope names none.
+const DefaultRegion = "us-east-1"
+
+// Config is what a Gateway is built from.
+type Config struct {
+	// Services are the implemented services.
+	Services []*service.Service
+	// Codecs maps a model protocol name to its codec.
+	Codecs map[string]protocol.Codec
+	// Identity resolves access keys.
+	Identity *identity.Registry
+	// IDs generates request ids.
+	IDs id.Source
+	// Logger receives one line per request; bodies at debug level.
+	Logger *slog.Logger
+	// Verifier, when set, checks every request's SigV4 signature.
+	Verifier *sigv4.Verifier
+	// Internal serves /_virga/ and /_localstack/.
+	Internal http.Handler
+}
+
+// Gateway is the http.Handler serving the AWS APIs.
+type Gateway struct {
+	cfg      Config
+	router   *Router
+	services map[string]*service.Service
+}
+
+// New returns a Gateway.
+func New(cfg Config) *Gateway {
+	g := &Gateway{cfg: cfg, router: NewRouter(), services: map[string]*service.Service{}}
+	for _, s := range cfg.Services {
+		g.services[s.Model] = s
+	}
+	if g.cfg.Logger == nil {
+		g.cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return g
+}
+
+// ServeHTTP serves one request.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.cfg.Internal != nil && (strings.HasPrefix(r.URL.Path, "/_virga/") || strings.HasPrefix(r.URL.Path, "/_localstack/")) {
+		g.cfg.Internal.ServeHTTP(w, r)
+		return
+	}
+	start := time.Now()
+	rid := g.cfg.IDs.UUID()
+	route, _ := g.router.Route(r)
+	info := &request.Info{
+		RequestID: rid,
+		Service:   route.Service.Name,
+		Operation: route.Operation,
+		Protocol:  route.Protocol,
+		Region:    DefaultRegion,
+		Host:      r.Host,
+		Scheme:    "http",
+		Query:     r.URL.Query(),
+	}
+	if r.TLS != nil {
+		info.Scheme = "https"
+	}
+	if route.Signed {
+		if route.Credential.Region != "" {
+			info.Region = route.Credential.Region
+		}
+		info.AccessKeyID = route.Credential.AccessKeyID
+	}
+	caller := g.cfg.Identity.Caller(info.AccessKeyID)
+	info.Account, info.Principal, info.UserID = caller.Account, caller.ARN, caller.UserID
+
+	sw := &statusWriter{ResponseWriter: w}
+	debug := g.cfg.Logger.Enabled(r.Context(), slog.LevelDebug)
+	var reqBody *headBuffer
+	if debug {
+		reqBody = &headBuffer{}
+		r.Body = teeBody{Reader: io.TeeReader(r.Body, reqBody), Closer: r.Body}
+		sw.body = &headBuffer{}
+	}
+	g.serve(sw, r, route, info)
+
+	attrs := []any{"service", route.Service.ServiceID, "operation", info.Operation,
+		"account", info.Account, "region", info.Region,
+		"status", sw.status, "duration", time.Since(start), "request_id", rid}
+	if debug {
+		attrs = append(attrs, "request_body", reqBody.String(), "response_body", sw.body.String())
+		g.cfg.Logger.Debug("request", attrs...)
+		return
+	}
+	g.cfg.Logger.Info("request", attrs...)
+}
+
+// maxLoggedBody bounds the bytes of each body a debug log line shows.
+const maxLoggedBody = 4096
+
+// headBuffer keeps the first maxLoggedBody bytes written to it.
+type headBuffer struct {
+	buf   []byte
+	total int
+}
+
+func (h *headBuffer) Write(p []byte) (int, error) {
+	h.total += len(p)
+	if room := maxLoggedBody - len(h.buf); room > 0 {
+		h.buf = append(h.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (h *headBuffer) String() string {
+	if h.total > len(h.buf) {
+		return string(h.buf) + "…(" + strconv.Itoa(h.total) + " bytes)"
+	}
+	return string(h.buf)
+}
+
+// teeBody is a request body that copies what is read into a headBuffer.
+type teeBody struct {
+	io.Reader
+	io.Closer
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, route Route, info *request.Info) {
+	codec := g.cfg.Codecs[route.Protocol]
+	if codec == nil {
+		http.Error(w, "Virga has no codec for protocol "+route.Protocol, http.StatusNotImplemented)
+		return
+	}
+	m, err := model.Load(route.Service.Name)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	call := &protocol.Call{Model: m, RequestID: info.RequestID, Request: r, Labels: route.Labels}
+	fail := func(e *awserr.Error) {
+		call.Header = info.ResponseHeader
+		codec.EncodeError(w, call, e)
+	}
+	if g.cfg.Verifier != nil {
+		if err := g.cfg.Verifier.Verify(r); err != nil {
+			fail(signatureError(err))
+			return
+		}
+	}
+	if route.FormError != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(route.FormError, &tooLarge) {
+			fail(awserr.New("RequestEntityTooLarge", http.StatusRequestEntityTooLarge, "Request body is larger than the 16 MiB this endpoint accepts"))
+		} else {
+			fail(awserr.New("MalformedQueryString", http.StatusBadRequest, route.FormError.Error()))
+		}
+		return
+	}
+	if e := g.decodeChunked(r, info); e != nil {
+		fail(e)
+		return
+	}
+	svc := g.services[m.Name]
+	if r.Method == http.MethodOptions && svc != nil && svc.Preflight != nil {
+		g.preflight(w, r, m, svc, call, info)
+		return
+	}
+	op := m.Operations[route.Operation]
+	if op == nil {
+		fail(unknownOperation(m, route))
+		return
+	}
+	call.Operation = op
+	var entry service.Operation
+	if svc != nil {
+		entry = svc.Operations[op.Name]
+	}
+	if entry.Call == nil {
+		fail(awserr.NotImplemented(m.Metadata.ServiceID, op.Name))
+		return
+	}
+	tree, err := codec.DecodeRequest(call)
+	if err != nil {
+		fail(awserr.As(err))
+		return
+	}
+	if op.Input != nil {
+		if vs := validate.Check(op.Input.Shape, tree, validate.Options{}); len(vs) > 0 {
+			if svc.ValidationError != nil {
+				if e := svc.ValidationError(op.Name, vs); e != nil {
+					fail(e)
+					return
+				}
+			} else {
+				fail(awserr.New("ValidationException", 400, validate.Summary(vs)))
+				return
+			}
+		}
+	}
+	in := entry.NewInput()
+	if err := protocol.Bind(tree, in); err != nil {
+		fail(awserr.New("SerializationException", 400, err.Error()))
+		return
+	}
+	ctx := request.With(r.Context(), info)
+	out, err := g.call(ctx, entry, in)
+	if err != nil {
+		fail(awserr.As(err))
+		return
+	}
+	call.Status = info.ResponseStatus
+	call.Header = info.ResponseHeader
+	outTree, _ := protocol.Unbind(out).(map[string]any)
+	if outTree == nil {
+		outTree = map[string]any{}
+	}
+	if err := codec.EncodeResponse(w, call, outTree); err != nil {
+		g.cfg.Logger.Debug("response write failed", "request_id", info.RequestID, "error", err)
+	}
+}
+
+// preflight answers a CORS preflight request through the service's
+// Preflight hook; the resource is found by matching the path as a GET.
+func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request, m *model.Model, svc *service.Service, call *protocol.Call, info *request.Info) {
+	labels := call.Labels
+	if labels == nil {
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		if route, ok := g.router.Route(get); ok {
+			labels = route.Labels
+		}
+	}
+	var headers []string
+	for _, h := range strings.Split(r.Header.Get("Access-Control-Request-Headers"), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			headers = append(headers, strings.ToLower(h))
+		}
+	}
+	info.Operation = "PreflightRequest"
+	ctx := request.With(r.Context(), info)
+	h, err := svc.Preflight(ctx, labels, r.Header.Get("Origin"), r.Header.Get("Access-Control-Request-Method"), headers)
+	if err != nil {
+		codec := g.cfg.Codecs[model.ProtocolRESTXML]
+		if m.Metadata.Protocol == model.ProtocolRESTJSON {
+			codec = g.cfg.Codecs[model.ProtocolRESTJSON]
+		}
+		if codec != nil {
+			codec.EncodeError(w, call, awserr.As(err))
+			return
+		}
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	protocol.CopyHeaders(w, h)
+	w.Header().Set("X-Amz-Request-Id", info.RequestID)
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+}
+
+// call runs a handler, turning a panic into an InternalFailure so one bad
+// request never takes the server down.
+func (g *Gateway) call(ctx context.Context, entry service.Operation, in any) (out any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			g.cfg.Logger.Error("handler panic", "panic", p)
+			out, err = nil, &awserr.Error{Code: "InternalFailure", Message: "internal error", Status: 500}
+		}
+	}()
+	return entry.Call(ctx, in)
+}
+
+func unknownOperation(m *model.Model, route Route) *awserr.Error {
+	switch route.Protocol {
+	case model.ProtocolQuery, model.ProtocolEC2:
+		if route.Operation == "" {
+			return awserr.New("MissingAction", 400, "Missing Action")
+		}
+		return awserr.Newf("InvalidAction", 400, "The action %s is not valid for this web service.", route.Operation)
+	case model.ProtocolRESTXML, model.ProtocolRESTJSON:
+		if m.Name == "s3" {
+			return awserr.New("MethodNotAllowed", 405, "The specified method is not allowed against this resource.")
+		}
+		return awserr.New("UnknownOperationException", 404, "No operation matches the request")
+	}
+	if route.Operation == "" {
+		return awserr.New("UnknownOperationException", 400, "Missing operation")
+	}
+	return awserr.New("UnknownOperationException", 400, "Unknown operation "+route.Operation)
+}
+
+func signatureError(err error) *awserr.Error {
+	if e, ok := err.(*sigv4.Error); ok {
+		return &awserr.Error{Code: e.Code, Message: e.Message, Status: e.Status, Sender: true}
+	}
+	return awserr.New("SignatureDoesNotMatch", 403, err.Error())
+}
+
+// statusWriter records the status code (and, at debug level, the start of
+// the body) for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	body   *headBuffer
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	if s.body != nil {
+		s.body.Write(b)
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// ReadFrom keeps net/http's sendfile path for streamed bodies (S3 GET).
+func (s *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	if rf, ok := s.ResponseWriter.(io.ReaderFrom); ok && s.body == nil {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{s}, r)
+}

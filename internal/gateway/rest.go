@@ -1,0 +1,214 @@
+package gateway
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/virga-aws/virga/internal/model"
+)
+
+// restRoute is one operation's HTTP binding, parsed from its requestUri.
+type restRoute struct {
+	op       *model.Operation
+	method   string
+	segments []segment
+	// queryLiterals are the "?name" or "?name=value" parts of the template.
+	queryLiterals []queryLiteral
+	// requiredQuery and requiredHeaders name the required input members
+	// bound to the query string and headers: a request lacking one is not
+	// this operation (S3's PutObject vs UploadPart vs CopyObject).
+	requiredQuery   []string
+	requiredHeaders []string
+	literalCount    int
+}
+
+type segment struct {
+	literal string
+	label   string
+	greedy  bool
+}
+
+type queryLiteral struct {
+	name, value string
+	hasValue    bool
+}
+
+// restTable is a model's REST routes.
+type restTable struct {
+	routes []*restRoute
+}
+
+var restTables sync.Map // *model.Model -> *restTable
+
+func restTableFor(m *model.Model) *restTable {
+	if t, ok := restTables.Load(m); ok {
+		return t.(*restTable)
+	}
+	t := &restTable{}
+	for _, op := range m.Operations {
+		t.routes = append(t.routes, parseRoute(op))
+	}
+	actual, _ := restTables.LoadOrStore(m, t)
+	return actual.(*restTable)
+}
+
+func parseRoute(op *model.Operation) *restRoute {
+	r := &restRoute{op: op, method: op.HTTP.Method}
+	path, query, _ := strings.Cut(op.HTTP.RequestURI, "?")
+	for _, part := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		if strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}") {
+			label := strings.TrimSuffix(strings.TrimPrefix(part, "{"), "}")
+			greedy := strings.HasSuffix(label, "+")
+			r.segments = append(r.segments, segment{label: strings.TrimSuffix(label, "+"), greedy: greedy})
+			continue
+		}
+		r.segments = append(r.segments, segment{literal: part})
+		if part != "" {
+			r.literalCount++
+		}
+	}
+	if query != "" {
+		for _, kv := range strings.Split(query, "&") {
+			name, value, has := strings.Cut(kv, "=")
+			if name == "x-id" {
+				continue
+			}
+			r.queryLiterals = append(r.queryLiterals, queryLiteral{name: name, value: value, hasValue: has})
+		}
+	}
+	if op.Input != nil {
+		in := op.Input.Shape
+		for _, mem := range in.Members {
+			if !in.IsRequired(mem.Name) {
+				continue
+			}
+			name := mem.LocationName
+			if name == "" {
+				name = mem.Name
+			}
+			switch mem.Location {
+			case "querystring":
+				r.requiredQuery = append(r.requiredQuery, name)
+			case "header":
+				r.requiredHeaders = append(r.requiredHeaders, name)
+			}
+		}
+	}
+	return r
+}
+
+// match finds the operation for method and the escaped path and query,
+// returning its decoded URI labels.
+func (t *restTable) match(method, escapedPath string, query url.Values, header http.Header) (*model.Operation, map[string]string) {
+	if xid := query.Get("x-id"); xid != "" {
+		for _, r := range t.routes {
+			if r.op.Name == xid && r.method == method {
+				if labels, ok := r.matchPath(escapedPath); ok {
+					return r.op, labels
+				}
+			}
+		}
+	}
+	var best *restRoute
+	var bestLabels map[string]string
+	bestScore := -1
+	for _, r := range t.routes {
+		if r.method != method {
+			continue
+		}
+		labels, ok := r.matchPath(escapedPath)
+		if !ok {
+			continue
+		}
+		score := r.literalCount * 100
+		eligible := true
+		for _, q := range r.queryLiterals {
+			vals, present := query[q.name]
+			if !present || (q.hasValue && (len(vals) == 0 || vals[0] != q.value)) {
+				eligible = false
+				break
+			}
+			score += 10
+		}
+		for _, q := range r.requiredQuery {
+			if _, present := query[q]; !present {
+				eligible = false
+				break
+			}
+			score++
+		}
+		for _, h := range r.requiredHeaders {
+			if header.Get(h) == "" {
+				eligible = false
+				break
+			}
+			score++
+		}
+		if !eligible {
+			continue
+		}
+		if score > bestScore || (score == bestScore && best != nil && r.op.Name < best.op.Name) {
+			best, bestLabels, bestScore = r, labels, score
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	return best.op, bestLabels
+}
+
+// matchPath matches the escaped request path against the route's segments.
+// A trailing slash after the last non-greedy segment is tolerated.
+func (r *restRoute) matchPath(escapedPath string) (map[string]string, bool) {
+	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
+	var labels map[string]string
+	i := 0
+	for si, seg := range r.segments {
+		if seg.greedy {
+			rest := strings.Join(parts[i:], "/")
+			if i >= len(parts) || rest == "" {
+				return nil, false
+			}
+			v, err := url.PathUnescape(rest)
+			if err != nil {
+				return nil, false
+			}
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[seg.label] = v
+			return labels, si == len(r.segments)-1
+		}
+		if i >= len(parts) {
+			if seg.literal == "" && si == len(r.segments)-1 {
+				return labels, true
+			}
+			return nil, false
+		}
+		if seg.label != "" {
+			if parts[i] == "" {
+				return nil, false
+			}
+			v, err := url.PathUnescape(parts[i])
+			if err != nil {
+				return nil, false
+			}
+			if labels == nil {
+				labels = map[string]string{}
+			}
+			labels[seg.label] = v
+		} else if seg.literal != parts[i] {
+			return nil, false
+		}
+		i++
+	}
+	switch {
+	case i == len(parts):
+		return labels, true
+	case i == len(parts)-1 && parts[i] == "":
+		return labels, true
+	}
+	return nil, false
+}
