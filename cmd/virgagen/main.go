@@ -28,6 +28,8 @@ import (
 var implemented = map[string]string{
 	"dynamodb":        "dynamodb",
 	"dynamodbstreams": "dynamodbstreams",
+	"lambda":          "lambda",
+	"logs":            "logs",
 	"s3":              "s3",
 	"sqs":             "sqs",
 	"sts":             "sts",
