@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"bytes"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -101,10 +103,7 @@ func (rt *Router) Route(r *http.Request) (Route, bool) {
 	var out Route
 	out.Credential, out.Signed = sigv4.ParseCredential(r)
 	if r.Method == http.MethodPost && isForm(r) && r.PostForm == nil {
-		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBody)
-		if err := r.ParseForm(); err != nil {
-			out.FormError = err
-		}
+		out.FormError = parseFormBody(r)
 	}
 
 	if bucket := rt.virtualBucket(r.Host); bucket != "" {
@@ -257,6 +256,23 @@ func isForm(r *http.Request) bool {
 	}
 	mt, _, _ := mime.ParseMediaType(ct)
 	return mt == "application/x-www-form-urlencoded"
+}
+
+// parseFormBody reads a form body into r.PostForm and puts the bytes back
+// as r.Body, so the signature check can still hash them.
+func parseFormBody(r *http.Request) error {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxFormBody))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return err
+	}
+	r.PostForm = vals
+	return nil
 }
 
 // queryAction returns the Action of a query-protocol request, from a POST

@@ -153,7 +153,8 @@ func (s *Server) Close() error {
 }
 
 // signatureDialect picks the authentication error codes of the service that
-// signs with the given name, from its protocol.
+// signs with the given name, from its protocol; awsQueryCompatible JSON
+// services (SQS) keep their query-era codes.
 func signatureDialect(signingName string) sigv4.Dialect {
 	if d := sigv4.DefaultDialect(signingName); d == sigv4.DialectS3 {
 		return d
@@ -161,6 +162,9 @@ func signatureDialect(signingName string) sigv4.Dialect {
 	for _, s := range model.Index {
 		if s.SigningName != signingName || len(s.Protocols) == 0 {
 			continue
+		}
+		if s.QueryCompatible {
+			return sigv4.DialectQuery
 		}
 		switch s.Protocols[0] {
 		case model.ProtocolJSON, model.ProtocolCBOR:

@@ -10,6 +10,7 @@ import (
 	"github.com/virga-aws/virga/internal/clock"
 	"github.com/virga-aws/virga/internal/id"
 	"github.com/virga-aws/virga/internal/identity"
+	"github.com/virga-aws/virga/internal/state"
 
 	"github.com/virga-aws/virga/internal/awserr"
 	"github.com/virga-aws/virga/internal/validate"
@@ -37,6 +38,15 @@ type Service struct {
 	Reset func()
 	// Close stops the service's background work, if any.
 	Close func() error
+	// Snapshot saves and loads the service's whole state for
+	// /_virga/state; nil for services with no state worth saving. Restore
+	// replaces the state (and rewrites the service's journal, so a restart
+	// finds what was loaded).
+	Snapshot state.Snapshotter
+	// Bodies, for services that keep bodies in a blob store (S3), returns
+	// the store and the ids of the bodies the current state refers to, so
+	// snapshots can carry them.
+	Bodies func() (state.Blobs, []string)
 	// Preflight, for REST services that answer CORS preflight requests
 	// (S3), answers an OPTIONS request for the resource named by the REST
 	// URI labels: the headers of a 200 response, or an error (such as S3's
