@@ -4,12 +4,14 @@ package services
 
 import (
 	"github.com/virga-aws/virga/internal/service"
+	"github.com/virga-aws/virga/internal/services/s3"
 	"github.com/virga-aws/virga/internal/services/sqs"
 	"github.com/virga-aws/virga/internal/services/sts"
 )
 
 // constructors are the implemented services, in start order.
 var constructors = []func(service.Deps) (*service.Service, error){
+	s3.New,
 	sqs.New,
 	sts.New,
 }
