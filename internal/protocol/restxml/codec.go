@@ -328,7 +328,9 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 			m, _ := v.(map[string]any)
 			for k, x := range m {
 				if s, ok := x.(string); ok {
-					h.Set(b.wire+k, s)
+					// S3 sends prefix headers (x-amz-meta-*) in lower case,
+					// and clients hand the names back as they arrive.
+					h[strings.ToLower(b.wire+k)] = []string{s}
 				}
 			}
 		case locStatus:
