@@ -22,6 +22,8 @@ const usage = `virga — AWS on one machine.
 
 Usage:
   virga [flags]          serve the AWS APIs (default 127.0.0.1:4566, in memory)
+  virga state save FILE  save a running Virga's whole state to FILE [--url URL] [--service a,b]
+  virga state load FILE  load a saved state into a running Virga [--url URL] [--service a,b]
   virga version          print the version
 
 Point any AWS SDK or the AWS CLI at it:
@@ -37,7 +39,11 @@ scope (default us-east-1).
 
 Internal API: GET /_virga/health (also /_localstack/health),
 POST /_virga/reset[?service=sqs,s3], GET|POST /_virga/clock
-({"freeze":true} {"advance":"12h"} {"set":"2030-01-01T00:00:00Z"} {"reset":true}).
+({"freeze":true} {"advance":"12h"} {"set":"2030-01-01T00:00:00Z"} {"reset":true}),
+GET /_virga/state[?service=sqs,s3] (save: a tar archive of the state) and
+POST /_virga/state[?service=...] (load one: each service in the archive is
+replaced, others are untouched). "virga state save|load FILE" calls these
+(--url, default http://127.0.0.1:4566 or $VIRGA_URL).
 `
 
 // flagSpec is one flag and its environment variable.
@@ -59,6 +65,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "version" {
 		fmt.Println("virga", version.Version)
 		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "state" {
+		os.Exit(runState(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	fs := flag.NewFlagSet("virga", flag.ExitOnError)
 	values := map[string]*string{}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/virga-aws/virga/internal/awserr"
@@ -46,10 +47,61 @@ type Config struct {
 }
 
 // Gateway is the http.Handler serving the AWS APIs.
+//
+// # Pausing
+//
+// The internal API saves, loads and resets state while no AWS request is
+// changing it: [Gateway.Pause] stops requests from entering their
+// handlers and waits for those inside to leave. Each handler call (and each
+// CORS preflight) holds a read lock of one sync.RWMutex for exactly as long
+// as the handler runs, which includes reading a streamed request body (an S3
+// upload); Pause takes the write lock. Decoding before the handler and
+// encoding after it hold nothing: a response body a handler returns (an S3
+// download) reads a body that stays readable after removal, so a save need
+// not wait for a slow reader.
+//
+// A handler that waits for something other than its own work (an SQS long
+// poll, for up to 20 seconds) must wait inside [Idle], which gives up the
+// read lock while waiting and takes it back before the handler touches state
+// again; otherwise a save would wait for the long poll, and every new request
+// would wait behind the save. A handler waiting on another request to Virga
+// (a Lambda invocation whose function calls back) must use Idle too, or a
+// pause would deadlock.
 type Gateway struct {
 	cfg      Config
 	router   *Router
 	services map[string]*service.Service
+	// quiet is held for reading by running handlers and for writing by
+	// Pause.
+	quiet sync.RWMutex
+}
+
+// Pause waits until no AWS request is running a handler (long polls idle
+// in [Idle] do not count) and keeps new ones from starting until resume is
+// called. Requests arriving meanwhile wait; /_virga/ requests are not
+// paused. Calls to Pause do not nest: resume before pausing again.
+func (g *Gateway) Pause() (resume func()) {
+	g.quiet.Lock()
+	return g.quiet.Unlock
+}
+
+// holdKey is the context key of the lock a handler call holds.
+type holdKey struct{}
+
+// Idle runs wait, a handler's wait for an event (such as a long poll's wait
+// for a message), without the handler's hold on the gateway, so that
+// [Gateway.Pause] need not wait for it; it takes the hold back before
+// returning, waiting for a pause in progress to end. wait must not read or
+// change service state. Outside a gateway handler call Idle just runs wait.
+func Idle(ctx context.Context, wait func()) {
+	m, _ := ctx.Value(holdKey{}).(*sync.RWMutex)
+	if m == nil {
+		wait()
+		return
+	}
+	m.RUnlock()
+	defer m.RLock()
+	wait()
 }
 
 // New returns a Gateway.
@@ -259,7 +311,11 @@ func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request, m *model.Mod
 	}
 	info.Operation = "PreflightRequest"
 	ctx := request.With(r.Context(), info)
-	h, err := svc.Preflight(ctx, labels, r.Header.Get("Origin"), r.Header.Get("Access-Control-Request-Method"), headers)
+	h, err := func() (http.Header, error) {
+		g.quiet.RLock()
+		defer g.quiet.RUnlock()
+		return svc.Preflight(ctx, labels, r.Header.Get("Origin"), r.Header.Get("Access-Control-Request-Method"), headers)
+	}()
 	if err != nil {
 		codec := g.cfg.Codecs[model.ProtocolRESTXML]
 		if m.Metadata.Protocol == model.ProtocolRESTJSON {
@@ -278,9 +334,13 @@ func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request, m *model.Mod
 	w.WriteHeader(http.StatusOK)
 }
 
-// call runs a handler, turning a panic into an InternalFailure so one bad
-// request never takes the server down.
+// call runs a handler holding the gateway's read lock (see Pause), turning
+// a panic into an InternalFailure so one bad request never takes the server
+// down.
 func (g *Gateway) call(ctx context.Context, entry service.Operation, in any) (out any, err error) {
+	g.quiet.RLock()
+	defer g.quiet.RUnlock()
+	ctx = context.WithValue(ctx, holdKey{}, &g.quiet)
 	defer func() {
 		if p := recover(); p != nil {
 			g.cfg.Logger.Error("handler panic", "panic", p)

@@ -102,10 +102,11 @@ func parseRoute(op *model.Operation) *restRoute {
 // match finds the operation for method and the escaped path and query,
 // returning its decoded URI labels.
 func (t *restTable) match(method, escapedPath string, query url.Values, header http.Header) (*model.Operation, map[string]string) {
+	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
 	if xid := query.Get("x-id"); xid != "" {
 		for _, r := range t.routes {
 			if r.op.Name == xid && r.method == method {
-				if labels, ok := r.matchPath(escapedPath); ok {
+				if labels, ok := r.matchPath(parts); ok {
 					return r.op, labels
 				}
 			}
@@ -118,7 +119,7 @@ func (t *restTable) match(method, escapedPath string, query url.Values, header h
 		if r.method != method {
 			continue
 		}
-		labels, ok := r.matchPath(escapedPath)
+		labels, ok := r.matchPath(parts)
 		if !ok {
 			continue
 		}
@@ -159,10 +160,30 @@ func (t *restTable) match(method, escapedPath string, query url.Values, header h
 	return best.op, bestLabels
 }
 
-// matchPath matches the escaped request path against the route's segments.
-// A trailing slash after the last non-greedy segment is tolerated.
-func (r *restRoute) matchPath(escapedPath string) (map[string]string, bool) {
-	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
+// matchPath matches the escaped request path, split at "/", against the
+// route's segments. A trailing slash after the last non-greedy segment is
+// tolerated. Labels are only decoded once the literal segments have matched.
+// literalsMatch is a cheap, allocation-free precheck of the literal
+// segments and the segment count.
+func (r *restRoute) literalsMatch(parts []string) bool {
+	for i, seg := range r.segments {
+		if seg.greedy {
+			return len(parts) > i
+		}
+		if i >= len(parts) {
+			return seg.literal == "" && i == len(r.segments)-1
+		}
+		if seg.label == "" && seg.literal != parts[i] {
+			return false
+		}
+	}
+	return len(parts) <= len(r.segments)+1
+}
+
+func (r *restRoute) matchPath(parts []string) (map[string]string, bool) {
+	if !r.literalsMatch(parts) {
+		return nil, false
+	}
 	var labels map[string]string
 	i := 0
 	for si, seg := range r.segments {

@@ -3,6 +3,7 @@
 package identity
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -95,6 +96,30 @@ func (r *Registry) Session(accessKeyID string) (Session, bool) {
 	defer r.mu.RUnlock()
 	s, ok := r.sessions[accessKeyID]
 	return s, ok
+}
+
+// Sessions returns every STS session, sorted by access key id.
+func (r *Registry) Sessions() []Session {
+	r.mu.RLock()
+	out := make([]Session, 0, len(r.sessions))
+	for _, s := range r.sessions {
+		out = append(out, s)
+	}
+	r.mu.RUnlock()
+	slices.SortFunc(out, func(a, b Session) int { return strings.Compare(a.AccessKeyID, b.AccessKeyID) })
+	return out
+}
+
+// ReplaceSessions makes sessions the registry's only STS sessions, as one
+// change (for loading a state snapshot); long-term secrets stay.
+func (r *Registry) ReplaceSessions(sessions []Session) {
+	m := make(map[string]Session, len(sessions))
+	for _, s := range sessions {
+		m[s.AccessKeyID] = s
+	}
+	r.mu.Lock()
+	r.sessions = m
+	r.mu.Unlock()
 }
 
 // AddSecret registers a long-term key's secret, so signatures made with it

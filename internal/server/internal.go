@@ -17,6 +17,7 @@ func (s *Server) internalAPI() http.Handler {
 	mux.HandleFunc("/_localstack/health", s.health)
 	mux.HandleFunc("POST /_virga/reset", s.reset)
 	mux.HandleFunc("/_virga/clock", s.clockAPI)
+	mux.HandleFunc("/_virga/state", s.stateAPI)
 	return mux
 }
 
@@ -35,8 +36,10 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 // reset clears the state of all services, or of those named in
-// ?service=a,b.
+// ?service=a,b, while the gateway is paused (no AWS request in a handler).
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
+	resume := s.gateway.Pause()
+	defer resume()
 	want := map[string]bool{}
 	if names := r.URL.Query().Get("service"); names != "" {
 		for _, n := range strings.Split(names, ",") {

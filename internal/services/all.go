@@ -4,27 +4,40 @@ package services
 
 import (
 	"github.com/virga-aws/virga/internal/service"
+	"github.com/virga-aws/virga/internal/services/dynamodb"
+	"github.com/virga-aws/virga/internal/services/dynamodbstreams"
+	"github.com/virga-aws/virga/internal/services/logs"
 	"github.com/virga-aws/virga/internal/services/s3"
 	"github.com/virga-aws/virga/internal/services/sqs"
 	"github.com/virga-aws/virga/internal/services/sts"
 )
 
-// constructors are the implemented services, in start order.
-var constructors = []func(service.Deps) (*service.Service, error){
-	s3.New,
-	sqs.New,
-	sts.New,
-}
-
-// All constructs every implemented service.
+// All constructs every implemented service. Services that other services
+// use in-process (DynamoDB's streams) are built first and handed on.
 func All(deps service.Deps) ([]*service.Service, error) {
-	out := make([]*service.Service, 0, len(constructors))
-	for _, c := range constructors {
-		s, err := c(deps)
-		if err != nil {
+	var out []*service.Service
+	add := func(s *service.Service, err error) error {
+		if err == nil {
+			out = append(out, s)
+		}
+		return err
+	}
+	ddb, ddbService, err := dynamodb.Build(deps)
+	if err := add(ddbService, err); err != nil {
+		return nil, err
+	}
+	if err := add(dynamodbstreams.Constructor(ddb)(deps)); err != nil {
+		return nil, err
+	}
+	for _, build := range []func(service.Deps) (*service.Service, error){
+		logs.New,
+		s3.New,
+		sqs.New,
+		sts.New,
+	} {
+		if err := add(build(deps)); err != nil {
 			return nil, err
 		}
-		out = append(out, s)
 	}
 	return out, nil
 }

@@ -2,9 +2,11 @@ package awsjson
 
 import (
 	"compress/gzip"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -93,7 +95,8 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 	} else {
 		buf = append(buf, "{}"...)
 	}
-	h.Set("Content-Length", itoa(len(buf)))
+	h.Set("Content-Length", strconv.Itoa(len(buf)))
+	setCRC32(h, c, buf)
 	w.WriteHeader(protocol.ResponseStatus(c))
 	_, err := w.Write(buf)
 	*bp = buf
@@ -179,7 +182,8 @@ func writeError(w http.ResponseWriter, c *protocol.Call, e *awserr.Error, ct str
 		buf = appendAny(buf, v)
 	}
 	buf = append(buf, '}')
-	h.Set("Content-Length", itoa(len(buf)))
+	h.Set("Content-Length", strconv.Itoa(len(buf)))
+	setCRC32(h, c, buf)
 	status := e.Status
 	if status < 100 || status > 999 {
 		status = http.StatusInternalServerError
@@ -198,16 +202,12 @@ func contentType(c *protocol.Call) string {
 	return "application/x-amz-json-1.0"
 }
 
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
+// crc32Services are the services whose responses carry X-Amz-Crc32, the
+// IEEE CRC32 of the body, which their SDK clients verify (DynamoDB).
+var crc32Services = map[string]bool{"dynamodb": true}
+
+func setCRC32(h http.Header, c *protocol.Call, body []byte) {
+	if c.Model != nil && crc32Services[c.Model.Name] {
+		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }

@@ -153,36 +153,50 @@ func (s *Service) moveMessages(t *moveTask, n int) (moved int, done bool, failur
 		return 0, false, gone
 	}
 	for moved < n {
-		now := s.clock.Now()
-		src.mu.Lock()
-		if src.gone {
-			src.mu.Unlock()
-			return moved, false, gone
-		}
-		s.persistDropped(src, src.tick(now, nil))
-		m := src.takeVisible()
-		if m == nil {
-			src.mu.Unlock()
-			return moved, true, ""
-		}
-		if err := s.unpersistMessage(src, m); err != nil {
-			s.log.Error("sqs: journal", "queue", src.arn, "error", err)
-		}
-		src.mu.Unlock()
-
-		destARN := t.destARN
-		if destARN == "" {
-			destARN = m.dlqSource
-		}
-		dest := s.queueByARN(destARN)
-		if dest == nil || !s.enqueueMoved(dest, m, now) {
-			// Put the message back so that a failed move loses nothing.
-			s.enqueueMoved(src, m, now)
-			return moved, false, gone
+		ok, done, failure := s.moveOne(src, t.destARN)
+		if !ok {
+			return moved, done, failure
 		}
 		moved++
 	}
 	return moved, false, ""
+}
+
+// moveOne moves the oldest visible message of src to destARN (its
+// dead-letter source when ""). It reports whether it moved one; if not,
+// whether src ran out, or the failure reason. It holds s.moving for reading,
+// so a snapshot never sees the message in neither queue.
+func (s *Service) moveOne(src *queue, destARN string) (ok, done bool, failure string) {
+	const gone = "AWS.SimpleQueueService.NonExistentQueue"
+	s.moving.RLock()
+	defer s.moving.RUnlock()
+	now := s.clock.Now()
+	src.mu.Lock()
+	if src.gone {
+		src.mu.Unlock()
+		return false, false, gone
+	}
+	s.persistDropped(src, src.tick(now, nil))
+	m := src.takeVisible()
+	if m == nil {
+		src.mu.Unlock()
+		return false, true, ""
+	}
+	if err := s.unpersistMessage(src, m); err != nil {
+		s.log.Error("sqs: journal", "queue", src.arn, "error", err)
+	}
+	src.mu.Unlock()
+
+	if destARN == "" {
+		destARN = m.dlqSource
+	}
+	dest := s.queueByARN(destARN)
+	if dest == nil || !s.enqueueMoved(dest, m, now) {
+		// Put the message back so that a failed move loses nothing.
+		s.enqueueMoved(src, m, now)
+		return false, false, gone
+	}
+	return true, false, ""
 }
 
 // takeVisible removes and returns the oldest visible message, or nil. The

@@ -74,22 +74,29 @@ func fromUnixNano(n int64) time.Time {
 	return time.Unix(0, n)
 }
 
-// persistQueue journals q's record. The caller holds q.mu.
-func (s *Service) persistQueue(q *queue) error {
-	if !s.persistent {
-		return nil
-	}
+// queueEntry encodes q's record as the journal and snapshots store it:
+// namespace, key and JSON value. The caller holds q.mu.
+func queueEntry(q *queue) (ns, key string, value []byte, err error) {
 	rec := queueRecord{
 		Account: q.ref.account, Region: q.ref.region, Name: q.ref.name,
 		Fifo: q.fifo, HandleID: q.handleID,
 		Created: unixNano(q.created), Modified: unixNano(q.modified), PurgedAt: unixNano(q.purgedAt),
 		NextSeqNumber: q.nextSeqNumber, Attributes: q.attrs, Tags: q.tags,
 	}
-	b, err := json.Marshal(rec)
+	value, err = json.Marshal(rec)
+	return nsQueues, queueKey(q.ref), value, err
+}
+
+// persistQueue journals q's record. The caller holds q.mu.
+func (s *Service) persistQueue(q *queue) error {
+	if !s.persistent {
+		return nil
+	}
+	ns, key, b, err := queueEntry(q)
 	if err != nil {
 		return errInternal(err)
 	}
-	if err := s.journal.Put(nsQueues, queueKey(q.ref), b); err != nil {
+	if err := s.journal.Put(ns, key, b); err != nil {
 		return errInternal(err)
 	}
 	return nil
@@ -109,11 +116,9 @@ func (s *Service) unpersistQueue(q *queue) error {
 	return nil
 }
 
-// persistMessage journals m's current state. The caller holds q.mu.
-func (s *Service) persistMessage(q *queue, m *message) error {
-	if !s.persistent {
-		return nil
-	}
+// messageEntry encodes m's record as the journal and snapshots store it:
+// namespace, key and JSON value. The caller holds q.mu.
+func messageEntry(q *queue, m *message) (ns, key string, value []byte, err error) {
 	rec := messageRecord{
 		Seq: m.seq, ID: m.id, Body: m.body, Attrs: m.attrs, SysAttrs: m.sysAttrs,
 		SentAt: unixNano(m.sentAt), EnqueuedAt: unixNano(m.enqueuedAt), Sender: m.sender,
@@ -121,11 +126,20 @@ func (s *Service) persistMessage(q *queue, m *message) error {
 		State: m.state, AvailableAt: unixNano(m.availableAt), VisibleAt: unixNano(m.visibleAt),
 		ReceiveCount: m.receiveCount, FirstReceive: unixNano(m.firstReceive), LastReceive: unixNano(m.lastReceive),
 	}
-	b, err := json.Marshal(rec)
+	value, err = json.Marshal(rec)
+	return messagesNamespace(q.ref), strconv.FormatUint(m.seq, 10), value, err
+}
+
+// persistMessage journals m's current state. The caller holds q.mu.
+func (s *Service) persistMessage(q *queue, m *message) error {
+	if !s.persistent {
+		return nil
+	}
+	ns, key, b, err := messageEntry(q, m)
 	if err != nil {
 		return errInternal(err)
 	}
-	if err := s.journal.Put(messagesNamespace(q.ref), strconv.FormatUint(m.seq, 10), b); err != nil {
+	if err := s.journal.Put(ns, key, b); err != nil {
 		return errInternal(err)
 	}
 	return nil
@@ -178,6 +192,9 @@ func (s *Service) restore(replay func(func(ns, key string, value []byte) error) 
 			if err := json.Unmarshal(value, &rec); err != nil {
 				return fmt.Errorf("queue record %s: %w", key, err)
 			}
+			if rec.Account == "" || rec.Region == "" || !validQueueName(rec.Name, rec.Fifo) {
+				return fmt.Errorf("queue record %s: bad account, region or name", key)
+			}
 			ref := queueRef{account: rec.Account, region: rec.Region, name: rec.Name}
 			q := newQueue(ref, rec.Fifo, rec.HandleID, fromUnixNano(rec.Created))
 			q.modified = fromUnixNano(rec.Modified)
@@ -206,6 +223,9 @@ func (s *Service) restore(replay func(func(ns, key string, value []byte) error) 
 			var rec messageRecord
 			if err := json.Unmarshal(value, &rec); err != nil {
 				return fmt.Errorf("message record %s %s: %w", ns, key, err)
+			}
+			if q.msgs[rec.Seq] != nil {
+				return fmt.Errorf("message record %s %s: duplicate sequence %d", ns, key, rec.Seq)
 			}
 			q.restoreMessage(&rec)
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/virga-aws/virga/internal/awserr"
+	"github.com/virga-aws/virga/internal/gateway"
 	"github.com/virga-aws/virga/internal/services/sqs/api"
 )
 
@@ -106,12 +107,16 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *api.ReceiveMessageRequ
 			d = max(next.Sub(now), 0)
 		}
 		timer, stop := s.clock.After(d)
-		select {
-		case <-w:
-		case <-timer:
-		case <-ctx.Done():
-		case <-s.closing:
-		}
+		// The wait touches no state, so it lets a state save or load of
+		// the internal API go ahead meanwhile.
+		gateway.Idle(ctx, func() {
+			select {
+			case <-w:
+			case <-timer:
+			case <-ctx.Done():
+			case <-s.closing:
+			}
+		})
 		stop()
 		q.mu.Lock()
 		q.removeWaiter(w)
@@ -123,7 +128,25 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *api.ReceiveMessageRequ
 		if ctx.Err() != nil || isClosed(s.closing) {
 			return &api.ReceiveMessageResult{Messages: []api.Message{}}, nil
 		}
+		q = s.successor(q)
 	}
+}
+
+// successor returns the queue a long poll on q continues on: q itself, or,
+// when a state load replaced q while the poll waited, the loaded queue of
+// the same name. After a reset or DeleteQueue there is none, and the poll
+// ends with QueueDoesNotExist.
+func (s *Service) successor(q *queue) *queue {
+	q.mu.Lock()
+	gone := q.gone
+	q.mu.Unlock()
+	if !gone {
+		return q
+	}
+	if next := s.lookup(q.ref); next != nil && next.fifo == q.fifo {
+		return next
+	}
+	return q
 }
 
 func isClosed(c chan struct{}) bool {

@@ -41,6 +41,9 @@ type Service struct {
 
 	tasksMu sync.Mutex
 	tasks   map[string]*moveTask
+	// moving is held for reading while a move task carries a message
+	// between queues with neither locked, and for writing by Snapshot.
+	moving sync.RWMutex
 
 	// closing is closed by Close, ending long polls.
 	closing   chan struct{}
@@ -82,6 +85,7 @@ func build(deps service.Deps) (*Service, *service.Service, error) {
 		ValidationError: validationError,
 		Reset:           s.Reset,
 		Close:           s.Close,
+		Snapshot:        s,
 	}, nil
 }
 
@@ -114,9 +118,16 @@ func newService(deps service.Deps, log state.Log) *Service {
 // Reset deletes every queue, message and move task. Long polls in progress
 // end as if their queue had been deleted.
 func (s *Service) Reset() {
+	s.replace(map[regionKey]*region{})
+}
+
+// replace makes regions the service's queues, dropping every queue, message
+// and move task before (long polls on them end as if their queue had been
+// deleted) and their journal records.
+func (s *Service) replace(regions map[regionKey]*region) {
 	s.mu.Lock()
 	old := s.regions
-	s.regions = map[regionKey]*region{}
+	s.regions = regions
 	s.mu.Unlock()
 	s.stopTasks()
 	for _, r := range old {

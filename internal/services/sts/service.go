@@ -34,6 +34,7 @@ func New(deps service.Deps) (*service.Service, error) {
 		Model:      "sts",
 		Operations: api.Operations(h),
 		Reset:      deps.Identity.Reset,
+		Snapshot:   sessionStore{deps.Identity},
 		ValidationError: func(_ string, vs []validate.Violation) *awserr.Error {
 			return awserr.New("ValidationError", 400, validate.Summary(vs))
 		},
