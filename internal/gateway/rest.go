@@ -160,9 +160,6 @@ func (t *restTable) match(method, escapedPath string, query url.Values, header h
 	return best.op, bestLabels
 }
 
-// matchPath matches the escaped request path, split at "/", against the
-// route's segments. A trailing slash after the last non-greedy segment is
-// tolerated. Labels are only decoded once the literal segments have matched.
 // literalsMatch is a cheap, allocation-free precheck of the literal
 // segments and the segment count.
 func (r *restRoute) literalsMatch(parts []string) bool {
@@ -171,7 +168,7 @@ func (r *restRoute) literalsMatch(parts []string) bool {
 			return len(parts) > i
 		}
 		if i >= len(parts) {
-			return seg.literal == "" && i == len(r.segments)-1
+			return seg.literal == "" && seg.label == "" && i == len(r.segments)-1
 		}
 		if seg.label == "" && seg.literal != parts[i] {
 			return false
@@ -180,6 +177,9 @@ func (r *restRoute) literalsMatch(parts []string) bool {
 	return len(parts) <= len(r.segments)+1
 }
 
+// matchPath matches the escaped request path, split at "/", against the
+// route's segments. A trailing slash after the last non-greedy segment is
+// tolerated. Labels are only decoded once the literal segments have matched.
 func (r *restRoute) matchPath(parts []string) (map[string]string, bool) {
 	if !r.literalsMatch(parts) {
 		return nil, false
@@ -203,7 +203,7 @@ func (r *restRoute) matchPath(parts []string) (map[string]string, bool) {
 			return labels, si == len(r.segments)-1
 		}
 		if i >= len(parts) {
-			if seg.literal == "" && si == len(r.segments)-1 {
+			if seg.literal == "" && seg.label == "" && si == len(r.segments)-1 {
 				return labels, true
 			}
 			return nil, false

@@ -6,6 +6,7 @@ import (
 	"github.com/virga-aws/virga/internal/service"
 	"github.com/virga-aws/virga/internal/services/dynamodb"
 	"github.com/virga-aws/virga/internal/services/dynamodbstreams"
+	"github.com/virga-aws/virga/internal/services/lambda"
 	"github.com/virga-aws/virga/internal/services/logs"
 	"github.com/virga-aws/virga/internal/services/s3"
 	"github.com/virga-aws/virga/internal/services/sqs"
@@ -13,7 +14,8 @@ import (
 )
 
 // All constructs every implemented service. Services that other services
-// use in-process (DynamoDB's streams) are built first and handed on.
+// use in-process (DynamoDB for its streams, CloudWatch Logs for Lambda's
+// function output) are built first and handed on.
 func All(deps service.Deps) ([]*service.Service, error) {
 	var out []*service.Service
 	add := func(s *service.Service, err error) error {
@@ -29,8 +31,13 @@ func All(deps service.Deps) ([]*service.Service, error) {
 	if err := add(dynamodbstreams.Constructor(ddb)(deps)); err != nil {
 		return nil, err
 	}
+	logsService, logStore, err := logs.NewWithStore(deps)
+	if err := add(logsService, err); err != nil {
+		return nil, err
+	}
+	lambdaService := lambda.NewWithOptions(lambda.Options{Logs: lambda.CloudWatchLogs(logStore)})
 	for _, build := range []func(service.Deps) (*service.Service, error){
-		logs.New,
+		lambdaService,
 		s3.New,
 		sqs.New,
 		sts.New,
