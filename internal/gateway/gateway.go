@@ -133,7 +133,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Region:    DefaultRegion,
 		Host:      r.Host,
 		Scheme:    "http",
-		Query:     r.URL.Query(),
+		Query:     route.Query,
+	}
+	if info.Query == nil {
+		info.Query = r.URL.Query()
 	}
 	if r.TLS != nil {
 		info.Scheme = "https"
@@ -157,15 +160,24 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.serve(sw, r, route, info)
 
-	attrs := []any{"service", route.Service.ServiceID, "operation", info.Operation,
-		"account", info.Account, "region", info.Region,
-		"status", sw.status, "duration", time.Since(start), "request_id", rid}
+	level := slog.LevelInfo
 	if debug {
-		attrs = append(attrs, "request_body", reqBody.String(), "response_body", sw.body.String())
-		g.cfg.Logger.Debug("request", attrs...)
+		level = slog.LevelDebug
+	} else if !g.cfg.Logger.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
-	g.cfg.Logger.Info("request", attrs...)
+	attrs := [...]slog.Attr{
+		slog.String("service", route.Service.ServiceID), slog.String("operation", info.Operation),
+		slog.String("account", info.Account), slog.String("region", info.Region),
+		slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)), slog.String("request_id", rid),
+		{}, {},
+	}
+	n := 7
+	if debug {
+		attrs[7], attrs[8] = slog.String("request_body", reqBody.String()), slog.String("response_body", sw.body.String())
+		n = 9
+	}
+	g.cfg.Logger.LogAttrs(r.Context(), level, "request", attrs[:n]...)
 }
 
 // maxLoggedBody bounds the bytes of each body a debug log line shows.

@@ -3,6 +3,7 @@ package gateway
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
@@ -99,65 +100,74 @@ func parseRoute(op *model.Operation) *restRoute {
 	return r
 }
 
-// match finds the operation for method and the escaped path and query,
-// returning its decoded URI labels.
-func (t *restTable) match(method, escapedPath string, query url.Values, header http.Header) (*model.Operation, map[string]string) {
+// match finds the route for method and the escaped path and query,
+// returning its decoded URI labels. Query and header requirements are
+// checked before any label is decoded, so only the winning route pays for
+// its labels.
+func (t *restTable) match(method, escapedPath string, query url.Values, header http.Header) (*restRoute, map[string]string) {
 	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
 	if xid := query.Get("x-id"); xid != "" {
 		for _, r := range t.routes {
 			if r.op.Name == xid && r.method == method {
 				if labels, ok := r.matchPath(parts); ok {
-					return r.op, labels
+					return r, labels
 				}
 			}
 		}
 	}
-	var best *restRoute
-	var bestLabels map[string]string
-	bestScore := -1
-	for _, r := range t.routes {
-		if r.method != method {
-			continue
-		}
-		labels, ok := r.matchPath(parts)
-		if !ok {
-			continue
-		}
-		score := r.literalCount * 100
-		eligible := true
-		for _, q := range r.queryLiterals {
-			vals, present := query[q.name]
-			if !present || (q.hasValue && (len(vals) == 0 || vals[0] != q.value)) {
-				eligible = false
-				break
+	// rejected marks eligible routes whose labels failed to decode; the
+	// next best is tried then, so the result is the best route that
+	// matches fully.
+	var rejected []*restRoute
+	for {
+		var best *restRoute
+		bestScore := -1
+		for _, r := range t.routes {
+			if r.method != method || !r.literalsMatch(parts) {
+				continue
 			}
-			score += 10
-		}
-		for _, q := range r.requiredQuery {
-			if _, present := query[q]; !present {
-				eligible = false
-				break
+			score, eligible := r.score(query, header)
+			if !eligible || slices.Contains(rejected, r) {
+				continue
 			}
-			score++
-		}
-		for _, h := range r.requiredHeaders {
-			if header.Get(h) == "" {
-				eligible = false
-				break
+			if score > bestScore || (score == bestScore && best != nil && r.op.Name < best.op.Name) {
+				best, bestScore = r, score
 			}
-			score++
 		}
-		if !eligible {
-			continue
+		if best == nil {
+			return nil, nil
 		}
-		if score > bestScore || (score == bestScore && best != nil && r.op.Name < best.op.Name) {
-			best, bestLabels, bestScore = r, labels, score
+		if labels, ok := best.matchPath(parts); ok {
+			return best, labels
 		}
+		rejected = append(rejected, best)
 	}
-	if best == nil {
-		return nil, nil
+}
+
+// score rates how specifically the route matches the query and headers,
+// and reports whether they have everything the route requires.
+func (r *restRoute) score(query url.Values, header http.Header) (int, bool) {
+	score := r.literalCount * 100
+	for _, q := range r.queryLiterals {
+		vals, present := query[q.name]
+		if !present || (q.hasValue && (len(vals) == 0 || vals[0] != q.value)) {
+			return 0, false
+		}
+		score += 10
 	}
-	return best.op, bestLabels
+	for _, q := range r.requiredQuery {
+		if _, present := query[q]; !present {
+			return 0, false
+		}
+		score++
+	}
+	for _, h := range r.requiredHeaders {
+		if header.Get(h) == "" {
+			return 0, false
+		}
+		score++
+	}
+	return score, true
 }
 
 // literalsMatch is a cheap, allocation-free precheck of the literal

@@ -27,6 +27,9 @@ type Route struct {
 	Credential sigv4.Credential
 	// Signed reports whether Credential was found.
 	Signed bool
+	// Query is the parsed query string when routing needed it (REST
+	// routes), so the pipeline need not parse it again; nil otherwise.
+	Query url.Values
 	// FormError is set when a form body could not be read (malformed, or
 	// larger than maxFormBody).
 	FormError error
@@ -191,9 +194,12 @@ func (rt *Router) restRoute(out Route, s model.ServiceInfo, r *http.Request, pre
 	if prefix != "" && path == prefix+"/" {
 		path = prefix
 	}
-	op, labels := restTableFor(m).match(r.Method, path, r.URL.Query(), r.Header)
-	if op != nil {
-		out.Operation, out.Labels = op.Name, labels
+	if out.Query == nil {
+		out.Query = r.URL.Query()
+	}
+	route, labels := restTableFor(m).match(r.Method, path, out.Query, r.Header)
+	if route != nil {
+		out.Operation, out.Labels = route.op.Name, labels
 	}
 	return out, true
 }
@@ -201,6 +207,9 @@ func (rt *Router) restRoute(out Route, s model.ServiceInfo, r *http.Request, pre
 func (rt *Router) bestREST(out Route, cands []model.ServiceInfo, r *http.Request) (Route, bool) {
 	var best Route
 	bestScore := -1
+	if out.Query == nil {
+		out.Query = r.URL.Query()
+	}
 	for _, s := range cands {
 		if !s.HasProtocol(model.ProtocolRESTJSON) && !s.HasProtocol(model.ProtocolRESTXML) {
 			continue
@@ -209,14 +218,13 @@ func (rt *Router) bestREST(out Route, cands []model.ServiceInfo, r *http.Request
 		if err != nil {
 			continue
 		}
-		op, labels := restTableFor(m).match(r.Method, r.URL.EscapedPath(), r.URL.Query(), r.Header)
-		if op == nil {
+		route, labels := restTableFor(m).match(r.Method, r.URL.EscapedPath(), out.Query, r.Header)
+		if route == nil {
 			continue
 		}
-		score := parseRoute(op).literalCount
-		if score > bestScore {
+		if score := route.literalCount; score > bestScore {
 			best = out
-			best.Service, best.Protocol, best.Operation, best.Labels = s, primaryProtocol(s), op.Name, labels
+			best.Service, best.Protocol, best.Operation, best.Labels = s, primaryProtocol(s), route.op.Name, labels
 			bestScore = score
 		}
 	}
@@ -250,13 +258,18 @@ func queryProtocol(s model.ServiceInfo) string {
 
 // isForm reports whether the request body is a URL-encoded form.
 func isForm(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
+	ct := strings.TrimLeft(r.Header.Get("Content-Type"), " \t")
+	// Only a value starting with the form type can parse as it; most
+	// requests (JSON, XML, none) are told apart without parsing.
+	if len(ct) < len(formType) || !strings.EqualFold(ct[:len(formType)], formType) {
 		return false
 	}
 	mt, _, _ := mime.ParseMediaType(ct)
-	return mt == "application/x-www-form-urlencoded"
+	return mt == formType
 }
+
+// formType is the media type of query-protocol form bodies.
+const formType = "application/x-www-form-urlencoded"
 
 // parseFormBody reads a form body into r.PostForm and puts the bytes back
 // as r.Body, so the signature check can still hash them.

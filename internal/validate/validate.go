@@ -65,6 +65,9 @@ type Options struct {
 // Check returns the violations of tree against shape, at most 10 as AWS
 // reports.
 func Check(shape *model.Shape, tree map[string]any, opt Options) []Violation {
+	if !constrained(shape, opt) {
+		return nil
+	}
 	c := checker{opt: opt}
 	c.structure(shape, tree, "")
 	return c.out
@@ -73,6 +76,66 @@ func Check(shape *model.Shape, tree map[string]any, opt Options) []Violation {
 type checker struct {
 	opt Options
 	out []Violation
+}
+
+// constrainedKey is a shape checked under some options.
+type constrainedKey struct {
+	shape *model.Shape
+	opt   Options
+}
+
+// constrainedShapes caches constrained: constrainedKey -> bool.
+var constrainedShapes sync.Map
+
+// constrained reports whether any value of shape can violate a constraint
+// that opt checks: whether it, or any shape reachable from it, has required
+// members, an enum, a length or range bound, or a pattern. Check skips the
+// values of unconstrained shapes (most of them), so a request pays only for
+// the members that have something to check.
+func constrained(s *model.Shape, opt Options) bool {
+	key := constrainedKey{s, opt}
+	if v, ok := constrainedShapes.Load(key); ok {
+		return v.(bool)
+	}
+	v := reachesConstraint(s, opt, map[*model.Shape]bool{})
+	constrainedShapes.Store(key, v)
+	return v
+}
+
+// reachesConstraint is constrained without the cache; seen breaks cycles of
+// recursive shapes (a shape on the current path adds nothing new).
+func reachesConstraint(s *model.Shape, opt Options, seen map[*model.Shape]bool) bool {
+	if s == nil || seen[s] {
+		return false
+	}
+	seen[s] = true
+	switch s.Type {
+	case "structure":
+		if s.Document {
+			return false
+		}
+		if len(s.Required) > 0 {
+			return true
+		}
+		for _, mem := range s.Members {
+			if reachesConstraint(mem.Shape, opt, seen) {
+				return true
+			}
+		}
+		return false
+	case "list":
+		return s.Min != nil || s.Max != nil || (s.Member != nil && reachesConstraint(s.Member.Shape, opt, seen))
+	case "map":
+		return s.Min != nil || s.Max != nil ||
+			(s.Key != nil && reachesConstraint(s.Key.Shape, opt, seen)) ||
+			(s.Value != nil && reachesConstraint(s.Value.Shape, opt, seen))
+	case "string":
+		return (len(s.Enum) > 0 && !opt.SkipEnums) || s.Min != nil || s.Max != nil ||
+			(s.Pattern != "" && !opt.SkipPatterns)
+	case "blob", "integer", "long", "float", "double":
+		return s.Min != nil || s.Max != nil
+	}
+	return false
 }
 
 const maxViolations = 10
@@ -92,15 +155,16 @@ func join(path, name string) string {
 
 func (c *checker) structure(s *model.Shape, tree map[string]any, path string) {
 	for _, mem := range s.Members {
-		p := join(path, mem.Name)
 		v, ok := tree[mem.Name]
 		if !ok || v == nil {
 			if s.IsRequired(mem.Name) {
-				c.add(Violation{Path: p, Member: mem.Name, Kind: "required", Constraint: "Member must not be null"})
+				c.add(Violation{Path: join(path, mem.Name), Member: mem.Name, Kind: "required", Constraint: "Member must not be null"})
 			}
 			continue
 		}
-		c.value(mem.Shape, v, p, mem.Name)
+		if constrained(mem.Shape, c.opt) {
+			c.value(mem.Shape, v, join(path, mem.Name), mem.Name)
+		}
 	}
 }
 

@@ -72,6 +72,9 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 
 // gzipEncoded reports whether a Content-Encoding list names gzip.
 func gzipEncoded(ce string) bool {
+	if ce == "" {
+		return false
+	}
 	for _, e := range strings.Split(ce, ",") {
 		if strings.EqualFold(strings.TrimSpace(e), "gzip") {
 			return true

@@ -24,6 +24,18 @@ func Decode(body []byte, s *model.Shape) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return map[string]any{}, nil
 	}
+	if s != nil {
+		if m, ok := decodeDirect(body, s); ok {
+			return m, nil
+		}
+	}
+	return decodeGeneral(body, s)
+}
+
+// decodeGeneral is Decode through encoding/json's generic values and
+// FromJSON: the reference behaviour, and the path of every document the
+// direct decoder declines.
+func decodeGeneral(body []byte, s *model.Shape) (map[string]any, error) {
 	raw, err := Unmarshal(body)
 	if err != nil {
 		return nil, err

@@ -183,7 +183,7 @@ func (s *store) readBody(ctx context.Context, body io.Reader, size *int64, plan 
 	if size != nil {
 		hint = *size
 	}
-	blob, n, err = s.writeBlob(br, set, hint)
+	blob, n, err = s.writeBlob(&hashingReader{r: br, set: set}, nil, hint)
 	if err != nil {
 		putSet(plan.alg, set)
 		if e, ok := br.err.(*awserr.Error); ok {
@@ -203,6 +203,22 @@ func (s *store) readBody(ctx context.Context, body io.Reader, size *int64, plan 
 		return "", 0, nil, "", err
 	}
 	return blob, n, set, sum, nil
+}
+
+// hashingReader feeds each chunk it reads to a checksum Set as it arrives,
+// while the chunk is still in cache and the client is still sending the
+// rest, rather than hashing the whole body once it has been read.
+type hashingReader struct {
+	r   io.Reader
+	set *checksum.Set
+}
+
+func (h *hashingReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	if n > 0 {
+		h.set.Write(p[:n])
+	}
+	return n, err
 }
 
 // setChecksum fills the checksum member of a for value.
