@@ -43,11 +43,9 @@ type tableRecord struct {
 	GSIs                      []api.GlobalSecondaryIndex
 }
 
-func (s *Service) persistTable(t *table) *awserr.Error {
-	if !s.persistent {
-		return nil
-	}
-	t.mu.RLock()
+// tableEntry encodes t's record as the journal and snapshots store it:
+// namespace, key and JSON value. The caller holds t.mu.
+func tableEntry(t *table) (ns, key string, value []byte, err error) {
 	rec := tableRecord{
 		Account: t.account, Region: t.region, Name: t.name, ID: t.id, Created: t.created.UnixNano(),
 		Input:   &api.CreateTableInput{AttributeDefinitions: t.attrDefs, KeySchema: t.key.elements(), SSESpecification: t.sse},
@@ -65,12 +63,37 @@ func (s *Service) persistTable(t *table) *awserr.Error {
 	if t.stream != nil && t.stream.enabled {
 		rec.StreamViewType, rec.StreamCreated = t.stream.viewType, t.stream.created.UnixNano()
 	}
+	value, err = json.Marshal(rec)
+	return nsTables, tableKey(t), value, err
+}
+
+// itemEntry encodes an item's record (namespace, key and DynamoDB JSON
+// value) under its encoded primary key (pk, sk).
+func itemEntry(t *table, pk string, sk []byte, item expr.Item) (ns, key string, value []byte, err error) {
+	value, err = json.Marshal(itemWire(item))
+	return itemsNamespace(t), itemKey(pk, sk), value, err
+}
+
+// itemKey is an item's journal key: its encoded primary key in hex.
+func itemKey(pk string, sk []byte) string {
+	return hex.EncodeToString([]byte(pk)) + "." + hex.EncodeToString(sk)
+}
+
+func (s *Service) persistTable(t *table) *awserr.Error {
+	if !s.persistent {
+		return nil
+	}
+	t.mu.RLock()
+	if t.deleted {
+		t.mu.RUnlock()
+		return nil
+	}
+	ns, key, b, err := tableEntry(t)
 	t.mu.RUnlock()
-	b, err := json.Marshal(rec)
 	if err != nil {
 		return awserr.Internal(err)
 	}
-	if err := s.journal.Put(nsTables, tableKey(t), b); err != nil {
+	if err := s.journal.Put(ns, key, b); err != nil {
 		return awserr.Internal(err)
 	}
 	return nil
@@ -91,14 +114,14 @@ func (s *Service) unpersistTable(t *table) *awserr.Error {
 
 // persistItem journals an item (nil: its deletion). The caller holds t.mu.
 func (s *Service) persistItem(t *table, pk string, sk []byte, item expr.Item) *awserr.Error {
-	key := hex.EncodeToString([]byte(pk)) + "." + hex.EncodeToString(sk)
 	var err error
 	if item == nil {
-		err = s.journal.Delete(itemsNamespace(t), key)
+		err = s.journal.Delete(itemsNamespace(t), itemKey(pk, sk))
 	} else {
+		var ns, key string
 		var b []byte
-		if b, err = json.Marshal(itemWire(item)); err == nil {
-			err = s.journal.Put(itemsNamespace(t), key, b)
+		if ns, key, b, err = itemEntry(t, pk, sk, item); err == nil {
+			err = s.journal.Put(ns, key, b)
 		}
 	}
 	if err != nil {
@@ -107,8 +130,11 @@ func (s *Service) persistItem(t *table, pk string, sk []byte, item expr.Item) *a
 	return nil
 }
 
-// restore rebuilds the tables and items recorded in the journal.
-func (s *Service) restore(replay func(func(ns, key string, value []byte) error) error) error {
+// restore rebuilds the tables and items recorded in the journal, or in a
+// snapshot (Restore). strict, for snapshots, also rejects items of a table
+// with no record, duplicate tables and items, and items filed under a key
+// that is not theirs. Restored items are not recorded in streams.
+func (s *Service) restore(replay func(func(ns, key string, value []byte) error) error, strict bool) error {
 	byNS := map[string]*table{}
 	return replay(func(ns, key string, value []byte) error {
 		switch {
@@ -122,6 +148,9 @@ func (s *Service) restore(replay func(func(ns, key string, value []byte) error) 
 				return fmt.Errorf("table record %s: %s", key, err.Message)
 			}
 			k := regionKey{rec.Account, rec.Region}
+			if strict && (key != tableKey(t) || checkTableName(t.name) != nil || rec.Account == "" || rec.Region == "" || s.tables[k][t.name] != nil) {
+				return fmt.Errorf("table record %s: bad or duplicate name", key)
+			}
 			if s.tables[k] == nil {
 				s.tables[k] = map[string]*table{}
 			}
@@ -130,6 +159,9 @@ func (s *Service) restore(replay func(func(ns, key string, value []byte) error) 
 		case strings.HasPrefix(ns, nsItemsPrefix):
 			t := byNS[ns]
 			if t == nil {
+				if strict {
+					return fmt.Errorf("item record %s %s: no such table", ns, key)
+				}
 				return nil
 			}
 			var raw map[string]any
@@ -144,16 +176,22 @@ func (s *Service) restore(replay func(func(ns, key string, value []byte) error) 
 			if aerr != nil {
 				return fmt.Errorf("item record %s: %s", key, aerr.Message)
 			}
-			persistent := s.persistent
-			s.persistent = false
+			if strict && (key != itemKey(pk, sk) || t.data.get(pk, sk) != nil) {
+				return fmt.Errorf("item record %s %s: key does not match the item, or duplicate", ns, key)
+			}
+			persistent, st := s.persistent, t.stream
+			s.persistent, t.stream = false, nil
 			s.write(t, pk, hv, sk, item, false)
-			s.persistent = persistent
+			s.persistent, t.stream = persistent, st
 		}
 		return nil
 	})
 }
 
 func (s *Service) tableFromRecord(rec *tableRecord) (*table, *awserr.Error) {
+	if rec.Input == nil {
+		return nil, validationf("no key schema")
+	}
 	defs := map[string]string{}
 	for _, d := range rec.Input.AttributeDefinitions {
 		defs[deref(d.AttributeName)] = deref(d.AttributeType)
@@ -182,7 +220,9 @@ func (s *Service) tableFromRecord(rec *tableRecord) (*table, *awserr.Error) {
 			return nil, err
 		}
 		ix.arn, ix.created = t.arn+"/index/"+ix.name, t.created
-		ix.rcu, ix.wcu = deref64(g.ProvisionedThroughput.ReadCapacityUnits), deref64(g.ProvisionedThroughput.WriteCapacityUnits)
+		if pt := g.ProvisionedThroughput; pt != nil {
+			ix.rcu, ix.wcu = deref64(pt.ReadCapacityUnits), deref64(pt.WriteCapacityUnits)
+		}
 		t.gsis = append(t.gsis, ix)
 	}
 	if rec.StreamViewType != "" {

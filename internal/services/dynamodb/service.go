@@ -82,7 +82,7 @@ func Build(deps service.Deps) (*Service, *service.Service, error) {
 			return nil, nil, fmt.Errorf("dynamodb: %w", err)
 		}
 		s.journal, s.closeLog, s.persistent = j, j.Close, true
-		if err := s.restore(j.Replay); err != nil {
+		if err := s.restore(j.Replay, false); err != nil {
 			j.Close()
 			return nil, nil, fmt.Errorf("dynamodb: restoring state: %w", err)
 		}
@@ -94,14 +94,17 @@ func Build(deps service.Deps) (*Service, *service.Service, error) {
 		ValidationError: validationError,
 		Reset:           s.Reset,
 		Close:           s.Close,
+		Snapshot:        snapshotter{s},
 	}, nil
 }
 
 // Reset deletes every table, item and stream.
 func (s *Service) Reset() {
 	s.mu.Lock()
+	old := s.tables
 	s.tables = map[regionKey]map[string]*table{}
 	s.mu.Unlock()
+	markDeleted(old)
 	s.tokensMu.Lock()
 	s.tokens = map[string]txToken{}
 	s.tokensMu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/virga-aws/virga/internal/services/logs/api"
 )
@@ -87,12 +88,10 @@ func str(p *string) string {
 	return *p
 }
 
-// persistGroup journals g's own record (not its streams). The caller holds
-// the region lock.
-func (s *Store) persistGroup(k regionKey, g *logGroup) error {
-	if !s.persistent {
-		return nil
-	}
+// groupEntry encodes g's own record (not its streams) as the journal and
+// snapshots store it: namespace, key and JSON value. The caller holds the
+// region lock.
+func groupEntry(k regionKey, g *logGroup) (ns, key string, value []byte, err error) {
 	rec := groupRecord{
 		Account: k.account, Region: k.region, Name: g.name, Created: g.created,
 		Retention: g.retention, Class: g.class, KmsKeyID: g.kmsKeyID,
@@ -120,11 +119,33 @@ func (s *Store) persistGroup(k regionKey, g *logGroup) error {
 			rec.MetricFilters[name] = m
 		}
 	}
-	b, err := json.Marshal(rec)
+	value, err = json.Marshal(rec)
+	return nsGroups, groupKey(k, g.name), value, err
+}
+
+// streamEntry encodes a stream's record (namespace, key and JSON value).
+func streamEntry(k regionKey, g *logGroup, st *logStream) (ns, key string, value []byte, err error) {
+	value, err = json.Marshal(streamRecord{Created: st.created})
+	return nsStreams, streamKey(k, g.name, st.name), value, err
+}
+
+// eventEntry encodes an event's record (namespace, key and JSON value).
+func eventEntry(k regionKey, g *logGroup, st *logStream, e event) (ns, key string, value []byte, err error) {
+	value, err = json.Marshal(eventRecord{TS: e.ts, Ingest: e.ingest, Msg: e.msg})
+	return nsEvents, eventJournalKey(k, g.name, st.name, e.seq), value, err
+}
+
+// persistGroup journals g's own record (not its streams). The caller holds
+// the region lock.
+func (s *Store) persistGroup(k regionKey, g *logGroup) error {
+	if !s.persistent {
+		return nil
+	}
+	ns, key, b, err := groupEntry(k, g)
 	if err != nil {
 		return errInternal(err)
 	}
-	if err := s.journal.Put(nsGroups, groupKey(k, g.name), b); err != nil {
+	if err := s.journal.Put(ns, key, b); err != nil {
 		return errInternal(err)
 	}
 	return nil
@@ -153,8 +174,11 @@ func (s *Store) persistStream(k regionKey, g *logGroup, st *logStream) error {
 	if !s.persistent {
 		return nil
 	}
-	b, _ := json.Marshal(streamRecord{Created: st.created})
-	if err := s.journal.Put(nsStreams, streamKey(k, g.name, st.name), b); err != nil {
+	ns, key, b, err := streamEntry(k, g, st)
+	if err != nil {
+		return errInternal(err)
+	}
+	if err := s.journal.Put(ns, key, b); err != nil {
 		return errInternal(err)
 	}
 	return nil
@@ -178,11 +202,11 @@ func (s *Store) persistEvents(k regionKey, g *logGroup, st *logStream, evs []eve
 		return nil
 	}
 	for _, e := range evs {
-		b, err := json.Marshal(eventRecord{TS: e.ts, Ingest: e.ingest, Msg: e.msg})
+		ns, key, b, err := eventEntry(k, g, st, e)
 		if err != nil {
 			return errInternal(err)
 		}
-		if err := s.journal.Put(nsEvents, eventJournalKey(k, g.name, st.name, e.seq), b); err != nil {
+		if err := s.journal.Put(ns, key, b); err != nil {
 			return errInternal(err)
 		}
 	}
@@ -203,17 +227,37 @@ func (s *Store) unpersistEvents(k regionKey, g *logGroup, st *logStream, evs []e
 	}
 }
 
-// restore rebuilds the groups, streams and events recorded in the journal.
-func (s *Store) restore(replay func(func(ns, key string, value []byte) error) error) error {
+// restore rebuilds the groups, streams and events recorded in the journal,
+// or in a snapshot (Restore). strict, for snapshots, also rejects streams
+// and events with no group or stream record, duplicates, names the API
+// would refuse, and records filed under a key that is not theirs.
+func (s *Store) restore(replay func(func(ns, key string, value []byte) error) error, strict bool) error {
 	groups := map[string]*logGroup{}
 	streams := map[string]*logStream{}
 	streamGroup := map[string]*logGroup{}
+	seen := map[string]bool{}
 	err := replay(func(ns, key string, value []byte) error {
 		switch ns {
 		case nsGroups:
 			var rec groupRecord
 			if err := json.Unmarshal(value, &rec); err != nil {
 				return fmt.Errorf("group record %s: %w", key, err)
+			}
+			k := regionKey{rec.Account, rec.Region}
+			if strict {
+				if key != groupKey(k, rec.Name) || rec.Account == "" || rec.Region == "" || checkName(rec.Name, "x") != nil || groups[key] != nil {
+					return fmt.Errorf("group record %s: bad or duplicate name, account or region", key)
+				}
+				for name, f := range rec.Subscriptions {
+					if f == nil {
+						return fmt.Errorf("group record %s: subscription filter %s: empty", key, name)
+					}
+				}
+				for name, f := range rec.MetricFilters {
+					if f == nil {
+						return fmt.Errorf("group record %s: metric filter %s: empty", key, name)
+					}
+				}
 			}
 			g := newGroup(rec.Name, rec.Created)
 			g.retention, g.class, g.kmsKeyID, g.deletionProtection = rec.Retention, rec.Class, rec.KmsKeyID, rec.DeletionProtection
@@ -237,7 +281,6 @@ func (s *Store) restore(replay func(func(ns, key string, value []byte) error) er
 				}
 				g.metricFilters[name] = m
 			}
-			k := regionKey{rec.Account, rec.Region}
 			r := s.regionFor(k, true)
 			r.groups[rec.Name] = g
 			groups[key] = g
@@ -245,7 +288,13 @@ func (s *Store) restore(replay func(func(ns, key string, value []byte) error) er
 			i := strings.LastIndexByte(key, ':')
 			g := groups[key[:max(i, 0)]]
 			if i < 0 || g == nil {
+				if strict {
+					return fmt.Errorf("stream record %s: no such log group", key)
+				}
 				return nil
+			}
+			if strict && (checkName(g.name, key[i+1:]) != nil || streams[key] != nil) {
+				return fmt.Errorf("stream record %s: bad or duplicate name", key)
 			}
 			var rec streamRecord
 			if err := json.Unmarshal(value, &rec); err != nil {
@@ -257,11 +306,11 @@ func (s *Store) restore(replay func(func(ns, key string, value []byte) error) er
 			streamGroup[key] = g
 		case nsEvents:
 			i := strings.LastIndexByte(key, ':')
-			if i < 0 {
-				return nil
-			}
-			st := streams[key[:i]]
-			if st == nil {
+			st := streams[key[:max(i, 0)]]
+			if i < 0 || st == nil {
+				if strict {
+					return fmt.Errorf("event record %s: no such log stream", key)
+				}
 				return nil
 			}
 			seq, err := strconv.ParseUint(key[i+1:], 10, 64)
@@ -271,6 +320,12 @@ func (s *Store) restore(replay func(func(ns, key string, value []byte) error) er
 			var rec eventRecord
 			if err := json.Unmarshal(value, &rec); err != nil {
 				return fmt.Errorf("event record %s: %w", key, err)
+			}
+			if strict {
+				if rec.Msg == "" || !utf8.ValidString(rec.Msg) || seq == 0 || key[i+1:] != fmt.Sprintf("%020d", seq) || seen[key] {
+					return fmt.Errorf("event record %s: bad message, bad sequence or duplicate", key)
+				}
+				seen[key] = true
 			}
 			st.insert([]event{{ts: rec.TS, seq: seq, ingest: rec.Ingest, msg: rec.Msg}})
 			st.lastIngestion = max(st.lastIngestion, rec.Ingest)

@@ -65,7 +65,7 @@ func NewWithStore(deps service.Deps) (*service.Service, *Store, error) {
 	s := newStore(deps, log)
 	s.closeLog = closeLog
 	if replay != nil {
-		if err := s.restore(replay); err != nil {
+		if err := s.restore(replay, false); err != nil {
 			closeLog()
 			return nil, nil, fmt.Errorf("logs: restoring state: %w", err)
 		}
@@ -76,6 +76,7 @@ func NewWithStore(deps service.Deps) (*service.Service, *Store, error) {
 		ValidationError: validationError,
 		Reset:           s.Reset,
 		Close:           s.Close,
+		Snapshot:        snapshotter{s},
 	}, s, nil
 }
 
@@ -101,8 +102,10 @@ func newStore(deps service.Deps, log state.Log) *Store {
 // Reset deletes every log group with its streams, events and filters.
 func (s *Store) Reset() {
 	s.mu.Lock()
+	old := s.regions
 	s.regions = map[regionKey]*region{}
 	s.mu.Unlock()
+	markGone(old)
 	if s.persistent {
 		for _, ns := range []string{nsGroups, nsStreams, nsEvents} {
 			if err := s.journal.DeletePrefix(ns, ""); err != nil {
@@ -157,12 +160,24 @@ func caller(ctx context.Context) regionKey {
 // and returns it with its unlock function; r is nil when the region has no
 // state and create is false.
 func (s *Store) lockRegion(ctx context.Context, create bool) (*region, func()) {
-	r := s.regionFor(caller(ctx), create)
-	if r == nil {
-		return nil, func() {}
+	return s.lockRegionKey(caller(ctx), create)
+}
+
+// lockRegionKey locks the region of k, as lockRegion does. A region that a
+// reset or a state load replaced while we waited for its lock is looked up
+// again, so that no write lands in (and is journaled for) dropped state.
+func (s *Store) lockRegionKey(k regionKey, create bool) (*region, func()) {
+	for {
+		r := s.regionFor(k, create)
+		if r == nil {
+			return nil, func() {}
+		}
+		r.mu.Lock()
+		if !r.gone {
+			return r, r.mu.Unlock
+		}
+		r.mu.Unlock()
 	}
-	r.mu.Lock()
-	return r, r.mu.Unlock
 }
 
 // validationError turns model violations into CloudWatch Logs'

@@ -39,6 +39,9 @@ type region struct {
 	key    regionKey
 	mu     sync.Mutex
 	groups map[string]*logGroup
+	// gone is set when a reset or state load replaced the region, so that an
+	// in-process writer that found it before looks it up again.
+	gone bool
 }
 
 type logGroup struct {
@@ -175,9 +178,8 @@ func (s *Store) Append(account, regionName, group, stream string, events []Event
 	if err := checkName(group, stream); err != nil {
 		return err
 	}
-	r := s.regionFor(regionKey{account, regionName}, true)
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r, unlock := s.lockRegionKey(regionKey{account, regionName}, true)
+	defer unlock()
 	now := s.clock.Now()
 	g := r.groups[group]
 	if g == nil {
@@ -215,12 +217,11 @@ func (s *Store) Append(account, regionName, group, stream string, events []Event
 // Events returns the events of a log stream in time order, or an error when
 // the group or stream does not exist.
 func (s *Store) Events(account, regionName, group, stream string) ([]Event, error) {
-	r := s.regionFor(regionKey{account, regionName}, false)
+	r, unlock := s.lockRegionKey(regionKey{account, regionName}, false)
+	defer unlock()
 	if r == nil {
 		return nil, errGroupNotFound()
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	g := r.groups[group]
 	if g == nil {
 		return nil, errGroupNotFound()

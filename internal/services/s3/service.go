@@ -94,6 +94,8 @@ func New(deps service.Deps) (*service.Service, error) {
 		Operations:      api.Operations(h),
 		ValidationError: validationError,
 		Reset:           st.reset,
+		Snapshot:        snapshotter{st},
+		Bodies:          func() (state.Blobs, []string) { return blobs, st.bodyIDs() },
 		Preflight: func(ctx context.Context, labels map[string]string, origin, method string, headers []string) (http.Header, error) {
 			hd, err := h.preflight(labels["Bucket"], origin, method, headers)
 			if err != nil {

@@ -309,17 +309,38 @@ type bucketRecord struct {
 	Config  bucketConfig
 }
 
+// bucketEntry encodes b's record as the journal and snapshots store it:
+// key and JSON value (namespace journalNS). The caller holds b.mu (or b is
+// not yet visible).
+func bucketEntry(b *bucket) (key string, value []byte, err error) {
+	value, err = json.Marshal(bucketRecord{Name: b.name, Account: b.account, Region: b.region, Created: b.created, Config: b.cfg})
+	return bucketKey(b.name), value, err
+}
+
+// versionEntry encodes an object version's record (key and JSON value).
+func versionEntry(bucketName, key string, v *objVersion) (string, []byte, error) {
+	value, err := json.Marshal(v)
+	return versionKey(bucketName, key, v.ID), value, err
+}
+
+// uploadEntry encodes a multipart upload's record, parts included (key and
+// JSON value); the caller holds the bucket's lock.
+func uploadEntry(bucketName string, u *upload) (string, []byte, error) {
+	value, err := json.Marshal(u)
+	return uploadKey(bucketName, u.ID), value, err
+}
+
 // persistBucket journals b's identity and configuration; the caller holds
 // b.mu (or b is not yet visible).
 func (s *store) persistBucket(b *bucket) error {
 	if !s.persist {
 		return nil
 	}
-	v, err := json.Marshal(bucketRecord{Name: b.name, Account: b.account, Region: b.region, Created: b.created, Config: b.cfg})
+	k, v, err := bucketEntry(b)
 	if err != nil {
 		return err
 	}
-	return s.log.Put(journalNS, bucketKey(b.name), v)
+	return s.log.Put(journalNS, k, v)
 }
 
 // persistVersion journals one object version; the caller holds b.mu.
@@ -327,11 +348,11 @@ func (s *store) persistVersion(b *bucket, key string, v *objVersion) error {
 	if !s.persist {
 		return nil
 	}
-	data, err := json.Marshal(v)
+	k, data, err := versionEntry(b.name, key, v)
 	if err != nil {
 		return err
 	}
-	return s.log.Put(journalNS, versionKey(b.name, key, v.ID), data)
+	return s.log.Put(journalNS, k, data)
 }
 
 // forgetVersion journals that a version is gone; the caller holds b.mu.
@@ -348,11 +369,11 @@ func (s *store) persistUpload(b *bucket, u *upload) error {
 	if !s.persist {
 		return nil
 	}
-	data, err := json.Marshal(u)
+	k, data, err := uploadEntry(b.name, u)
 	if err != nil {
 		return err
 	}
-	return s.log.Put(journalNS, uploadKey(b.name, u.ID), data)
+	return s.log.Put(journalNS, k, data)
 }
 
 // forgetUpload journals that an upload is gone; the caller holds b.mu.
@@ -365,8 +386,18 @@ func (s *store) forgetUpload(b *bucket, uploadID string) error {
 
 // replay rebuilds the store from the journal.
 func (s *store) replay(j *state.Journal) error {
+	return s.restore(j.Replay, false)
+}
+
+// restore rebuilds an empty store from records (namespace journalNS) that
+// replay passes, in the journal's order: a bucket before its objects and
+// uploads. It serves both the journal and snapshots (Restore). strict,
+// for snapshots, also rejects what a journal can legitimately hold after a
+// crash or what only a hand-edited snapshot has: records of a bucket with
+// no record, duplicate records, and ids or names Virga never issues.
+func (s *store) restore(replay func(func(ns, key string, value []byte) error) error, strict bool) error {
 	var maxSeq uint64
-	err := j.Replay(func(ns, key string, value []byte) error {
+	err := replay(func(ns, key string, value []byte) error {
 		if ns != journalNS {
 			return nil
 		}
@@ -375,6 +406,14 @@ func (s *store) replay(j *state.Journal) error {
 			var r bucketRecord
 			if err := json.Unmarshal(value, &r); err != nil {
 				return fmt.Errorf("s3: replay bucket %q: %w", key, err)
+			}
+			if strict {
+				if key != bucketKey(r.Name) || !validBucketName(r.Name) || r.Account == "" || r.Region == "" {
+					return fmt.Errorf("bucket record %q: bad name, account or region", key)
+				}
+				if s.buckets[r.Name] != nil {
+					return fmt.Errorf("bucket record %q: duplicate", key)
+				}
 			}
 			b := s.newBucket(r.Name, r.Account, r.Region)
 			b.created, b.cfg = r.Created, r.Config
@@ -386,11 +425,24 @@ func (s *store) replay(j *state.Journal) error {
 			}
 			b := s.buckets[parts[1]]
 			if b == nil {
+				if strict {
+					return fmt.Errorf("object record %q: no such bucket", key)
+				}
 				return nil
 			}
 			v := new(objVersion)
 			if err := json.Unmarshal(value, v); err != nil {
 				return fmt.Errorf("s3: replay object %q: %w", key, err)
+			}
+			if strict {
+				if err := checkVersion(parts[2], parts[3], v); err != nil {
+					return fmt.Errorf("object record %q: %w", key, err)
+				}
+				if e := b.objects[parts[3]]; e != nil {
+					if old, _ := e.find(v.ID); old != nil {
+						return fmt.Errorf("object record %q: duplicate version", key)
+					}
+				}
 			}
 			maxSeq = max(maxSeq, v.Seq)
 			e := b.objects[parts[3]]
@@ -413,6 +465,9 @@ func (s *store) replay(j *state.Journal) error {
 			}
 			b := s.buckets[parts[1]]
 			if b == nil {
+				if strict {
+					return fmt.Errorf("upload record %q: no such bucket", key)
+				}
 				return nil
 			}
 			u := new(upload)
@@ -422,7 +477,19 @@ func (s *store) replay(j *state.Journal) error {
 			if u.Parts == nil {
 				u.Parts = map[int32]*part{}
 			}
+			if strict {
+				if err := checkUpload(parts[2], u); err != nil {
+					return fmt.Errorf("upload record %q: %w", key, err)
+				}
+				if b.uploads[u.ID] != nil {
+					return fmt.Errorf("upload record %q: duplicate", key)
+				}
+			}
 			b.uploads[u.ID] = u
+		default:
+			if strict {
+				return fmt.Errorf("unknown record key %q", key)
+			}
 		}
 		return nil
 	})
