@@ -39,6 +39,10 @@ func (s *Service) BatchGetItem(ctx context.Context, in *api.BatchGetItemInput) (
 		if err != nil {
 			return nil, err
 		}
+		if err := checkMixed([]param{{"AttributesToGet", ka.AttributesToGet != nil}},
+			[]param{{"ProjectionExpression", ka.ProjectionExpression != nil}}); err != nil {
+			return nil, err
+		}
 		ex, err := newExprs(ka.ExpressionAttributeNames, nil)
 		if err != nil {
 			return nil, err

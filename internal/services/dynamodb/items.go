@@ -526,6 +526,10 @@ func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutIt
 	if rv != "" && rv != "NONE" && rv != "ALL_OLD" {
 		return nil, validationf("ReturnValues can only be ALL_OLD or NONE")
 	}
+	if err := checkMixed([]param{{"Expected", in.Expected != nil}, {"ConditionalOperator", in.ConditionalOperator != nil}},
+		[]param{{"ConditionExpression", in.ConditionExpression != nil}}); err != nil {
+		return nil, err
+	}
 	ex, err := newExprs(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
 		return nil, err
@@ -534,12 +538,10 @@ func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutIt
 	if err != nil {
 		return nil, err
 	}
-	if cond == nil && in.Expected != nil {
+	if in.Expected != nil {
 		if cond, err = legacyExpected(in.Expected, in.ConditionalOperator); err != nil {
 			return nil, err
 		}
-	} else if in.Expected != nil {
-		return nil, mixedParams("Expected", "ConditionExpression")
 	}
 	if err := ex.finish(); err != nil {
 		return nil, err
@@ -577,6 +579,10 @@ func (s *Service) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetIt
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMixed([]param{{"AttributesToGet", in.AttributesToGet != nil}},
+		[]param{{"ProjectionExpression", in.ProjectionExpression != nil}}); err != nil {
+		return nil, err
+	}
 	ex, err := newExprs(in.ExpressionAttributeNames, nil)
 	if err != nil {
 		return nil, err
@@ -586,9 +592,6 @@ func (s *Service) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetIt
 		return nil, err
 	}
 	if in.AttributesToGet != nil {
-		if proj != nil {
-			return nil, mixedParams("AttributesToGet", "ProjectionExpression")
-		}
 		proj = legacyAttributes(in.AttributesToGet)
 	}
 	if err := ex.finish(); err != nil {
@@ -621,6 +624,10 @@ func (s *Service) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api
 	if rv != "" && rv != "NONE" && rv != "ALL_OLD" {
 		return nil, validationf("ReturnValues can only be ALL_OLD or NONE")
 	}
+	if err := checkMixed([]param{{"Expected", in.Expected != nil}, {"ConditionalOperator", in.ConditionalOperator != nil}},
+		[]param{{"ConditionExpression", in.ConditionExpression != nil}}); err != nil {
+		return nil, err
+	}
 	ex, err := newExprs(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
 		return nil, err
@@ -629,12 +636,10 @@ func (s *Service) DeleteItem(ctx context.Context, in *api.DeleteItemInput) (*api
 	if err != nil {
 		return nil, err
 	}
-	if cond == nil && in.Expected != nil {
+	if in.Expected != nil {
 		if cond, err = legacyExpected(in.Expected, in.ConditionalOperator); err != nil {
 			return nil, err
 		}
-	} else if in.Expected != nil {
-		return nil, mixedParams("Expected", "ConditionExpression")
 	}
 	if err := ex.finish(); err != nil {
 		return nil, err
@@ -668,6 +673,10 @@ func (s *Service) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMixed([]param{{"AttributeUpdates", in.AttributeUpdates != nil}, {"Expected", in.Expected != nil}, {"ConditionalOperator", in.ConditionalOperator != nil}},
+		[]param{{"UpdateExpression", in.UpdateExpression != nil}, {"ConditionExpression", in.ConditionExpression != nil}}); err != nil {
+		return nil, err
+	}
 	ex, err := newExprs(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
 		return nil, err
@@ -681,17 +690,11 @@ func (s *Service) UpdateItem(ctx context.Context, in *api.UpdateItemInput) (*api
 		return nil, err
 	}
 	if in.AttributeUpdates != nil {
-		if upd != nil {
-			return nil, mixedParams("AttributeUpdates", "UpdateExpression")
-		}
 		if upd, err = legacyUpdates(in.AttributeUpdates); err != nil {
 			return nil, err
 		}
 	}
 	if in.Expected != nil {
-		if cond != nil || in.UpdateExpression != nil {
-			return nil, mixedParams("Expected", "ConditionExpression")
-		}
 		if cond, err = legacyExpected(in.Expected, in.ConditionalOperator); err != nil {
 			return nil, err
 		}

@@ -11,8 +11,31 @@ import (
 // The legacy (pre-expression) parameters are translated into expression
 // trees and evaluated by the same code.
 
-func mixedParams(legacy, expression string) *awserr.Error {
-	return validationf("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {%s} Expression parameters: {%s}", legacy, expression)
+// param is one request parameter, named as DynamoDB names it, and whether
+// the request set it.
+type param struct {
+	name string
+	set  bool
+}
+
+// checkMixed returns DynamoDB's error for a request that sets both legacy
+// (non-expression) and expression parameters, listing each kind that is set.
+func checkMixed(legacy, expression []param) *awserr.Error {
+	var l, e []string
+	for _, p := range legacy {
+		if p.set {
+			l = append(l, p.name)
+		}
+	}
+	for _, p := range expression {
+		if p.set {
+			e = append(e, p.name)
+		}
+	}
+	if len(l) == 0 || len(e) == 0 {
+		return nil
+	}
+	return validationf("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {%s} Expression parameters: {%s}", strings.Join(l, ", "), strings.Join(e, ", "))
 }
 
 func legacyAttributes(names []string) []expr.Path {

@@ -404,6 +404,10 @@ func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutp
 	if rt.ix != nil && rt.ix.global && in.ConsistentRead != nil && *in.ConsistentRead {
 		return nil, validationf("Consistent reads are not supported on global secondary indexes")
 	}
+	if err := checkMixed([]param{{"AttributesToGet", in.AttributesToGet != nil}, {"KeyConditions", in.KeyConditions != nil}, {"QueryFilter", in.QueryFilter != nil}, {"ConditionalOperator", in.ConditionalOperator != nil}},
+		[]param{{"ProjectionExpression", in.ProjectionExpression != nil}, {"FilterExpression", in.FilterExpression != nil}, {"KeyConditionExpression", in.KeyConditionExpression != nil}}); err != nil {
+		return nil, err
+	}
 	ex, err := newExprs(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
 		return nil, err
@@ -411,9 +415,6 @@ func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutp
 	var kc keyCond
 	switch {
 	case in.KeyConditionExpression != nil:
-		if in.KeyConditions != nil {
-			return nil, mixedParams("KeyConditions", "KeyConditionExpression")
-		}
 		n, err := ex.condition("KeyConditionExpression", in.KeyConditionExpression)
 		if err != nil {
 			return nil, err
@@ -422,6 +423,13 @@ func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutp
 			return nil, err
 		}
 	case in.KeyConditions != nil:
+		for _, c := range in.KeyConditions {
+			switch deref(c.ComparisonOperator) {
+			case "EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEEN":
+			default:
+				return nil, validationf("Attempted conditional constraint is not an indexable operation")
+			}
+		}
 		n, err := legacyConditions(in.KeyConditions, nil)
 		if err != nil {
 			return nil, err
@@ -437,9 +445,6 @@ func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutp
 		return nil, err
 	}
 	if in.QueryFilter != nil {
-		if filter != nil {
-			return nil, mixedParams("QueryFilter", "FilterExpression")
-		}
 		if filter, err = legacyConditions(in.QueryFilter, in.ConditionalOperator); err != nil {
 			return nil, err
 		}
@@ -575,6 +580,10 @@ func (s *Service) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput,
 	case in.Segment != nil && segment >= total:
 		return nil, validationf("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", segment, total)
 	}
+	if err := checkMixed([]param{{"AttributesToGet", in.AttributesToGet != nil}, {"ScanFilter", in.ScanFilter != nil}, {"ConditionalOperator", in.ConditionalOperator != nil}},
+		[]param{{"ProjectionExpression", in.ProjectionExpression != nil}, {"FilterExpression", in.FilterExpression != nil}}); err != nil {
+		return nil, err
+	}
 	ex, err := newExprs(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 	if err != nil {
 		return nil, err
@@ -584,9 +593,6 @@ func (s *Service) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput,
 		return nil, err
 	}
 	if in.ScanFilter != nil {
-		if filter != nil {
-			return nil, mixedParams("ScanFilter", "FilterExpression")
-		}
 		if filter, err = legacyConditions(in.ScanFilter, in.ConditionalOperator); err != nil {
 			return nil, err
 		}

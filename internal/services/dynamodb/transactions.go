@@ -35,6 +35,8 @@ type txOp struct {
 	onFail   *string
 	new      expr.Item
 	failItem expr.Item
+	// insert marks a PartiQL INSERT, whose failed condition is DuplicateItem.
+	insert bool
 }
 
 func (s *Service) prepareTx(ctx context.Context, w api.TransactWriteItem) (*txOp, *awserr.Error) {
@@ -144,63 +146,12 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *api.TransactWriteI
 		seen[id] = true
 		ops = append(ops, op)
 	}
-	tables := lockTables(ops)
-	defer unlockTables(tables)
-	reasons := make([]any, len(ops))
-	failed := false
-	for i, op := range ops {
-		old := op.t.data.get(op.pk, op.sk)
-		reason := map[string]any{"Code": "None"}
-		if op.cond != nil && !expr.Eval(op.cond, old) {
-			failed = true
-			reason = map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
-			if deref(op.onFail) == "ALL_OLD" && old != nil {
-				reason["Item"] = itemWire(old)
-			}
-		}
-		reasons[i] = reason
-		switch op.kind {
-		case "Put":
-			op.new = op.item
-		case "Update":
-			base := old
-			if base == nil {
-				base = op.t.keyItem(op.key)
-			}
-			n, err := op.upd.Apply(base)
-			if err != nil {
-				return nil, validationf("%s", err.Error())
-			}
-			if err := validateItem(n); err != nil {
-				return nil, err
-			}
-			if itemSize(n) > maxItemSize {
-				return nil, validationf("Item size to update has exceeded the maximum allowed size")
-			}
-			op.new = n
-		}
+	tables, reasons, err := s.commitTx(ops)
+	if err != nil {
+		return nil, err
 	}
-	if failed {
-		codes := make([]string, len(reasons))
-		for i, r := range reasons {
-			codes[i] = r.(map[string]any)["Code"].(string)
-		}
-		e := api.ErrTransactionCanceledException("Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]")
-		return nil, e.With("CancellationReasons", reasons)
-	}
-	for _, op := range ops {
-		switch op.kind {
-		case "Put", "Update":
-			if _, err := s.write(op.t, op.pk, op.hv, op.sk, op.new, false); err != nil {
-				return nil, err
-			}
-		case "Delete":
-			if op.t.data.get(op.pk, op.sk) != nil {
-				if _, err := s.write(op.t, op.pk, op.hv, op.sk, nil, false); err != nil {
-					return nil, err
-				}
-			}
-		}
+	if reasons != nil {
+		return nil, txCanceled(reasons)
 	}
 	if tokenKey != "" {
 		s.tokensMu.Lock()
@@ -218,6 +169,82 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *api.TransactWriteI
 		}
 	}
 	return out, nil
+}
+
+// commitTx checks every op's condition and applies all of them, or none
+// when a condition fails, under the write locks of their tables. It
+// returns the tables, and the cancellation reasons (in op order) when a
+// condition failed.
+func (s *Service) commitTx(ops []*txOp) ([]*table, []any, *awserr.Error) {
+	tables := lockTables(ops)
+	defer unlockTables(tables)
+	reasons := make([]any, len(ops))
+	failed := false
+	for i, op := range ops {
+		old := op.t.data.get(op.pk, op.sk)
+		reason := map[string]any{"Code": "None"}
+		if op.cond != nil && !expr.Eval(op.cond, old) {
+			failed = true
+			reason = map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+			if op.insert {
+				reason = map[string]any{"Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"}
+			}
+			if deref(op.onFail) == "ALL_OLD" && old != nil {
+				reason["Item"] = itemWire(old)
+			}
+			op.failItem = old
+		}
+		reasons[i] = reason
+		switch op.kind {
+		case "Put":
+			op.new = op.item
+		case "Update":
+			base := old
+			if base == nil {
+				base = op.t.keyItem(op.key)
+			}
+			n, err := op.upd.Apply(base)
+			if err != nil {
+				return tables, nil, validationf("%s", err.Error())
+			}
+			if err := validateItem(n); err != nil {
+				return tables, nil, err
+			}
+			if itemSize(n) > maxItemSize {
+				return tables, nil, validationf("Item size to update has exceeded the maximum allowed size")
+			}
+			op.new = n
+		}
+	}
+	if failed {
+		return tables, reasons, nil
+	}
+	for _, op := range ops {
+		switch op.kind {
+		case "Put", "Update":
+			if _, err := s.write(op.t, op.pk, op.hv, op.sk, op.new, false); err != nil {
+				return tables, nil, err
+			}
+		case "Delete":
+			if op.t.data.get(op.pk, op.sk) != nil {
+				if _, err := s.write(op.t, op.pk, op.hv, op.sk, nil, false); err != nil {
+					return tables, nil, err
+				}
+			}
+		}
+	}
+	return tables, nil, nil
+}
+
+// txCanceled is the TransactionCanceledException for a transaction's
+// cancellation reasons.
+func txCanceled(reasons []any) *awserr.Error {
+	codes := make([]string, len(reasons))
+	for i, r := range reasons {
+		codes[i] = r.(map[string]any)["Code"].(string)
+	}
+	e := api.ErrTransactionCanceledException("Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]")
+	return e.With("CancellationReasons", reasons)
 }
 
 // lockTables write-locks the distinct tables of ops in ARN order, so that
