@@ -64,6 +64,9 @@ var workloads = []Workload{
 		Unsupported: map[string]string{LimitTarget: "the limit server stores no messages"},
 		Setup:       sqsSendReceiveDelete,
 	},
+	{Name: "ddb-put", Note: "one ~300-byte item", Setup: ddbPut},
+	{Name: "ddb-get", Note: "one ~300-byte item by its full key", Setup: ddbGet},
+	{Name: "ddb-query", Note: "one op = a Query returning a whole partition of 100 ~300-byte items", Setup: ddbQuery},
 }
 
 // Workloads returns every workload in table order.
