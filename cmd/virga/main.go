@@ -43,7 +43,9 @@ POST /_virga/reset[?service=sqs,s3], GET|POST /_virga/clock
 GET /_virga/state[?service=sqs,s3] (save: a tar archive of the state) and
 POST /_virga/state[?service=...] (load one: each service in the archive is
 replaced, others are untouched). "virga state save|load FILE" calls these
-(--url, default http://127.0.0.1:4566 or $VIRGA_URL).
+(--url, default http://127.0.0.1:4566 or $VIRGA_URL). GET /_virga/bus lists
+the last 1000 cross-service deliveries (e.g. Lambda destinations to SQS)
+and their outcomes.
 `
 
 // flagSpec is one flag and its environment variable.

@@ -18,6 +18,7 @@ func (s *Server) internalAPI() http.Handler {
 	mux.HandleFunc("POST /_virga/reset", s.reset)
 	mux.HandleFunc("/_virga/clock", s.clockAPI)
 	mux.HandleFunc("/_virga/state", s.stateAPI)
+	mux.HandleFunc("GET /_virga/bus", s.busTrace)
 	return mux
 }
 
@@ -58,8 +59,15 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(want) == 0 {
 		s.deps.Identity.Reset()
+		s.deps.Bus.Reset()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reset": done})
+}
+
+// busTrace lists the recent cross-service deliveries, oldest first, with
+// their outcomes: where a destination record or notification went.
+func (s *Server) busTrace(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": s.deps.Bus.Deliveries()})
 }
 
 // clockAPI reads (GET) or changes (POST) the clock. POST takes a JSON

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/virga-aws/virga/internal/bus"
 	"github.com/virga-aws/virga/internal/clock"
 	"github.com/virga-aws/virga/internal/gateway"
 	"github.com/virga-aws/virga/internal/id"
@@ -73,7 +74,8 @@ func New(opts Options) (*Server, error) {
 		reg.AddSecret(k, v)
 	}
 	s := &Server{opts: opts}
-	s.deps = service.Deps{Clock: opts.Clock, IDs: opts.IDs, Identity: reg, Logger: opts.Logger, DataDir: opts.DataDir}
+	s.deps = service.Deps{Clock: opts.Clock, IDs: opts.IDs, Identity: reg, Logger: opts.Logger, DataDir: opts.DataDir,
+		Bus: bus.New(opts.Clock)}
 	if opts.Services == nil {
 		return nil, errors.New("server: Options.Services is required")
 	}

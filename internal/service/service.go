@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/virga-aws/virga/internal/bus"
 	"github.com/virga-aws/virga/internal/clock"
 	"github.com/virga-aws/virga/internal/id"
 	"github.com/virga-aws/virga/internal/identity"
@@ -69,4 +70,7 @@ type Deps struct {
 	Logger *slog.Logger
 	// DataDir is the persistence directory, "" when in memory.
 	DataDir string
+	// Bus carries cross-service deliveries (destinations, notifications,
+	// fan-out). Services that receive them register a handler on it.
+	Bus *bus.Bus
 }

@@ -3,6 +3,9 @@
 package services
 
 import (
+	"context"
+
+	"github.com/virga-aws/virga/internal/bus"
 	"github.com/virga-aws/virga/internal/service"
 	"github.com/virga-aws/virga/internal/services/dynamodb"
 	"github.com/virga-aws/virga/internal/services/dynamodbstreams"
@@ -35,7 +38,7 @@ func All(deps service.Deps) ([]*service.Service, error) {
 	if err := add(logsService, err); err != nil {
 		return nil, err
 	}
-	lambdaService := lambda.NewWithOptions(lambda.Options{Logs: lambda.CloudWatchLogs(logStore)})
+	lambdaService := lambda.NewWithOptions(lambda.Options{Logs: lambda.CloudWatchLogs(logStore), Destinations: busDestinations{deps.Bus}})
 	for _, build := range []func(service.Deps) (*service.Service, error){
 		lambdaService,
 		s3.New,
@@ -47,4 +50,13 @@ func All(deps service.Deps) ([]*service.Service, error) {
 		}
 	}
 	return out, nil
+}
+
+// busDestinations sends Lambda's asynchronous results and dead letters over
+// the bus to the service that owns the destination ARN.
+type busDestinations struct{ bus *bus.Bus }
+
+// Deliver sends body, with string attributes, to the resource arn names.
+func (d busDestinations) Deliver(ctx context.Context, arn string, body []byte, attributes map[string]string) error {
+	return d.bus.Deliver(ctx, bus.Message{Target: arn, Body: body, Attributes: attributes})
 }

@@ -73,6 +73,9 @@ func build(deps service.Deps) (*Service, *service.Service, error) {
 	}
 	s := newService(deps, log)
 	s.closeLog = closeLog
+	if deps.Bus != nil {
+		deps.Bus.Handle("sqs", s.deliver)
+	}
 	if replay != nil {
 		if err := s.restore(replay); err != nil {
 			closeLog()
