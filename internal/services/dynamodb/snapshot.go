@@ -1,9 +1,7 @@
 package dynamodb
 
 import (
-	"bufio"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -11,15 +9,6 @@ import (
 
 	"github.com/virga-aws/virga/internal/state"
 )
-
-// snapshotLine is one line of a DynamoDB snapshot: a journal record (see
-// persist.go) with its namespace and key, so that snapshots and the
-// journal share one encoding and one restore function.
-type snapshotLine struct {
-	NS    string          `json:"ns"`
-	Key   string          `json:"key"`
-	Value json.RawMessage `json:"value"`
-}
 
 // snapshotter saves and loads DynamoDB's state for /_virga/state.
 type snapshotter struct{ s *Service }
@@ -35,19 +24,17 @@ type snapshotter struct{ s *Service }
 // gets it back, same ARN, empty. Requests must be stopped while it runs
 // (the gateway's Pause); the TTL sweeper is held off table by table.
 func (p snapshotter) Snapshot(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	rw := state.NewRecordWriter(w)
 	for _, t := range p.s.allTables() {
-		if err := writeTable(enc, t); err != nil {
+		if err := writeTable(rw, t); err != nil {
 			return fmt.Errorf("dynamodb: snapshot %s: %w", t.arn, err)
 		}
 	}
-	return bw.Flush()
+	return rw.Flush()
 }
 
 // writeTable writes t's lines, holding t.mu for reading.
-func writeTable(enc *json.Encoder, t *table) error {
+func writeTable(w *state.RecordWriter, t *table) error {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if t.deleted {
@@ -57,7 +44,7 @@ func writeTable(enc *json.Encoder, t *table) error {
 	if err != nil {
 		return err
 	}
-	if err := enc.Encode(snapshotLine{ns, key, value}); err != nil {
+	if err := w.Put(ns, key, value); err != nil {
 		return err
 	}
 	for _, part := range t.data.ordered(&t.orderMu) {
@@ -66,7 +53,7 @@ func writeTable(enc *json.Encoder, t *table) error {
 			if err != nil {
 				return err
 			}
-			if err := enc.Encode(snapshotLine{ns, key, value}); err != nil {
+			if err := w.Put(ns, key, value); err != nil {
 				return err
 			}
 		}
@@ -99,22 +86,8 @@ func (s *Service) allTables() []*table {
 func (p snapshotter) Restore(r io.Reader) error {
 	s := p.s
 	scratch := &Service{clock: s.clock, ids: s.ids, log: s.log, journal: state.Discard, tables: map[regionKey]map[string]*table{}}
-	dec := json.NewDecoder(r)
 	err := scratch.restore(func(fn func(ns, key string, value []byte) error) error {
-		for n := 1; ; n++ {
-			var line snapshotLine
-			if err := dec.Decode(&line); err == io.EOF {
-				return nil
-			} else if err != nil {
-				return fmt.Errorf("record %d: %w", n, err)
-			}
-			if line.NS != nsTables && !strings.HasPrefix(line.NS, nsItemsPrefix) {
-				return fmt.Errorf("record %d: unknown namespace %q", n, line.NS)
-			}
-			if err := fn(line.NS, line.Key, line.Value); err != nil {
-				return fmt.Errorf("record %d: %w", n, err)
-			}
-		}
+		return state.ReadRecords(r, func(ns string) bool { return ns == nsTables || strings.HasPrefix(ns, nsItemsPrefix) }, fn)
 	}, true)
 	if err != nil {
 		return fmt.Errorf("dynamodb: restore: %w", err)

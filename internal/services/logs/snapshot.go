@@ -1,9 +1,7 @@
 package logs
 
 import (
-	"bufio"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -12,15 +10,6 @@ import (
 	"github.com/virga-aws/virga/internal/service"
 	"github.com/virga-aws/virga/internal/state"
 )
-
-// snapshotLine is one line of a CloudWatch Logs snapshot: a journal record
-// (see persist.go) with its namespace and key, so that snapshots and the
-// journal share one encoding and one restore function.
-type snapshotLine struct {
-	NS    string          `json:"ns"`
-	Key   string          `json:"key"`
-	Value json.RawMessage `json:"value"`
-}
 
 // snapshotter saves and loads CloudWatch Logs' state for /_virga/state.
 type snapshotter struct{ s *Store }
@@ -34,24 +23,20 @@ type snapshotter struct{ s *Store }
 // while it runs (the gateway's Pause); in-process writers (Append) are
 // held off region by region.
 func (p snapshotter) Snapshot(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	rw := state.NewRecordWriter(w)
 	for _, r := range p.s.allRegions() {
-		if err := writeRegion(enc, r); err != nil {
+		if err := writeRegion(rw, r); err != nil {
 			return fmt.Errorf("logs: snapshot %s/%s: %w", r.key.account, r.key.region, err)
 		}
 	}
-	return bw.Flush()
+	return rw.Flush()
 }
 
 // writeRegion writes the lines of r's groups, holding r.mu.
-func writeRegion(enc *json.Encoder, r *region) error {
+func writeRegion(w *state.RecordWriter, r *region) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.each(func(ns, key string, value []byte) error {
-		return enc.Encode(snapshotLine{ns, key, value})
-	})
+	return r.each(w.Put)
 }
 
 // each calls fn with every record of r's groups, streams and events, in
@@ -110,22 +95,8 @@ func (s *Store) allRegions() []*region {
 func (p snapshotter) Restore(r io.Reader) error {
 	s := p.s
 	scratch := newStore(service.Deps{Clock: s.clock, IDs: s.ids, Logger: s.log}, state.Discard)
-	dec := json.NewDecoder(r)
 	err := scratch.restore(func(fn func(ns, key string, value []byte) error) error {
-		for n := 1; ; n++ {
-			var line snapshotLine
-			if err := dec.Decode(&line); err == io.EOF {
-				return nil
-			} else if err != nil {
-				return fmt.Errorf("record %d: %w", n, err)
-			}
-			if line.NS != nsGroups && line.NS != nsStreams && line.NS != nsEvents {
-				return fmt.Errorf("record %d: unknown namespace %q", n, line.NS)
-			}
-			if err := fn(line.NS, line.Key, line.Value); err != nil {
-				return fmt.Errorf("record %d: %w", n, err)
-			}
-		}
+		return state.ReadRecords(r, func(ns string) bool { return ns == nsGroups || ns == nsStreams || ns == nsEvents }, fn)
 	}, true)
 	if err != nil {
 		return fmt.Errorf("logs: restore: %w", err)

@@ -1,8 +1,6 @@
 package s3
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,15 +10,6 @@ import (
 
 	"github.com/virga-aws/virga/internal/state"
 )
-
-// snapshotLine is one line of an S3 snapshot: a journal record (see
-// state.go) with its namespace and key, so that snapshots and the journal
-// share one encoding and one restore function.
-type snapshotLine struct {
-	NS    string          `json:"ns"`
-	Key   string          `json:"key"`
-	Value json.RawMessage `json:"value"`
-}
 
 // snapshotter saves and loads S3's state for /_virga/state.
 type snapshotter struct{ s *store }
@@ -35,19 +24,17 @@ type snapshotter struct{ s *store }
 // store.bodyIDs). Requests must be stopped while it runs (the gateway's
 // Pause).
 func (p snapshotter) Snapshot(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	rw := state.NewRecordWriter(w)
 	for _, b := range p.s.sortedBuckets() {
-		if err := writeBucket(enc, b); err != nil {
+		if err := writeBucket(rw, b); err != nil {
 			return fmt.Errorf("s3: snapshot bucket %s: %w", b.name, err)
 		}
 	}
-	return bw.Flush()
+	return rw.Flush()
 }
 
 // writeBucket writes b's lines, holding b.mu for reading.
-func writeBucket(enc *json.Encoder, b *bucket) error {
+func writeBucket(w *state.RecordWriter, b *bucket) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.gone {
@@ -57,7 +44,7 @@ func writeBucket(enc *json.Encoder, b *bucket) error {
 	if err != nil {
 		return err
 	}
-	if err := enc.Encode(snapshotLine{journalNS, key, value}); err != nil {
+	if err := w.Put(journalNS, key, value); err != nil {
 		return err
 	}
 	for c := b.index.seek(""); c.entry() != nil; c.next() {
@@ -67,7 +54,7 @@ func writeBucket(enc *json.Encoder, b *bucket) error {
 			if err != nil {
 				return err
 			}
-			if err := enc.Encode(snapshotLine{journalNS, key, value}); err != nil {
+			if err := w.Put(journalNS, key, value); err != nil {
 				return err
 			}
 		}
@@ -82,7 +69,7 @@ func writeBucket(enc *json.Encoder, b *bucket) error {
 		if err != nil {
 			return err
 		}
-		if err := enc.Encode(snapshotLine{journalNS, key, value}); err != nil {
+		if err := w.Put(journalNS, key, value); err != nil {
 			return err
 		}
 	}
@@ -107,22 +94,8 @@ func (s *store) sortedBuckets() []*bucket {
 func (p snapshotter) Restore(r io.Reader) error {
 	s := p.s
 	scratch := newStore(s.blobs, state.Discard, s.clock, s.ids)
-	dec := json.NewDecoder(r)
 	err := scratch.restore(func(fn func(ns, key string, value []byte) error) error {
-		for n := 1; ; n++ {
-			var line snapshotLine
-			if err := dec.Decode(&line); err == io.EOF {
-				return nil
-			} else if err != nil {
-				return fmt.Errorf("record %d: %w", n, err)
-			}
-			if line.NS != journalNS {
-				return fmt.Errorf("record %d: unknown namespace %q", n, line.NS)
-			}
-			if err := fn(line.NS, line.Key, line.Value); err != nil {
-				return fmt.Errorf("record %d: %w", n, err)
-			}
-		}
+		return state.ReadRecords(r, func(ns string) bool { return ns == journalNS }, fn)
 	}, true)
 	if err != nil {
 		return fmt.Errorf("s3: restore: %w", err)

@@ -1,9 +1,7 @@
 package sqs
 
 import (
-	"bufio"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -12,15 +10,6 @@ import (
 	"github.com/virga-aws/virga/internal/service"
 	"github.com/virga-aws/virga/internal/state"
 )
-
-// snapshotLine is one line of an SQS snapshot: a journal record (see
-// persist.go) with its namespace and key, so that snapshots and the
-// journal share one encoding and one restore function.
-type snapshotLine struct {
-	NS    string          `json:"ns"`
-	Key   string          `json:"key"`
-	Value json.RawMessage `json:"value"`
-}
 
 // Snapshot writes every queue and its messages as JSON lines of
 // {"ns","key","value"}, each value a journal record: a queue's record, then
@@ -34,19 +23,17 @@ type snapshotLine struct {
 func (s *Service) Snapshot(w io.Writer) error {
 	s.moving.Lock()
 	defer s.moving.Unlock()
-	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	rw := state.NewRecordWriter(w)
 	for _, q := range s.allQueues() {
-		if err := writeQueue(enc, q); err != nil {
+		if err := writeQueue(rw, q); err != nil {
 			return fmt.Errorf("sqs: snapshot %s: %w", q.arn, err)
 		}
 	}
-	return bw.Flush()
+	return rw.Flush()
 }
 
 // writeQueue writes q's lines, holding q.mu.
-func writeQueue(enc *json.Encoder, q *queue) error {
+func writeQueue(w *state.RecordWriter, q *queue) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.gone {
@@ -56,7 +43,7 @@ func writeQueue(enc *json.Encoder, q *queue) error {
 	if err != nil {
 		return err
 	}
-	if err := enc.Encode(snapshotLine{ns, key, value}); err != nil {
+	if err := w.Put(ns, key, value); err != nil {
 		return err
 	}
 	seqs := make([]uint64, 0, len(q.msgs))
@@ -69,7 +56,7 @@ func writeQueue(enc *json.Encoder, q *queue) error {
 		if err != nil {
 			return err
 		}
-		if err := enc.Encode(snapshotLine{ns, key, value}); err != nil {
+		if err := w.Put(ns, key, value); err != nil {
 			return err
 		}
 	}
@@ -103,22 +90,8 @@ func (s *Service) allQueues() []*queue {
 // finds the loaded state.
 func (s *Service) Restore(r io.Reader) error {
 	scratch := newService(service.Deps{Clock: s.clock, IDs: s.ids, Logger: s.log}, state.Discard)
-	dec := json.NewDecoder(r)
 	err := scratch.restore(func(fn func(ns, key string, value []byte) error) error {
-		for n := 1; ; n++ {
-			var line snapshotLine
-			if err := dec.Decode(&line); err == io.EOF {
-				return nil
-			} else if err != nil {
-				return fmt.Errorf("record %d: %w", n, err)
-			}
-			if line.NS != nsQueues && !strings.HasPrefix(line.NS, nsMessagesPrefix) {
-				return fmt.Errorf("record %d: unknown namespace %q", n, line.NS)
-			}
-			if err := fn(line.NS, line.Key, line.Value); err != nil {
-				return err
-			}
-		}
+		return state.ReadRecords(r, func(ns string) bool { return ns == nsQueues || strings.HasPrefix(ns, nsMessagesPrefix) }, fn)
 	})
 	if err != nil {
 		return fmt.Errorf("sqs: restore: %w", err)
