@@ -36,7 +36,7 @@ func TestReadRecordsErrorsNameTheRecord(t *testing.T) {
 	ignore := func(string, string, []byte) error { return nil }
 	for in, want := range map[string]string{
 		`{"ns":"ok","key":"1","value":1}` + "\n" + `{"ns":"other","key":"2","value":2}`: `record 2: unknown namespace "other"`,
-		`{"ns":"ok","key":"1","value":1}` + "\n" + `{"ns":`:                            "record 2: unexpected EOF",
+		`{"ns":"ok","key":"1","value":1}` + "\n" + `{"ns":`:                             "record 2: unexpected EOF",
 	} {
 		if err := ReadRecords(strings.NewReader(in), known, ignore); err == nil || err.Error() != want {
 			t.Errorf("ReadRecords(%q) = %v, want %q", in, err, want)
