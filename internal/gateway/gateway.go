@@ -295,13 +295,25 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, route Route, inf
 	}
 	call.Status = info.ResponseStatus
 	call.Header = info.ResponseHeader
-	outTree, _ := protocol.Unbind(out).(map[string]any)
-	if outTree == nil {
-		outTree = map[string]any{}
+	if te, ok := codec.(typedEncoder); ok {
+		err = te.EncodeTypedResponse(w, call, out)
+	} else {
+		outTree, _ := protocol.Unbind(out).(map[string]any)
+		if outTree == nil {
+			outTree = map[string]any{}
+		}
+		err = codec.EncodeResponse(w, call, outTree)
 	}
-	if err := codec.EncodeResponse(w, call, outTree); err != nil {
+	if err != nil {
 		g.cfg.Logger.Debug("response write failed", "request_id", info.RequestID, "error", err)
 	}
+}
+
+// typedEncoder is a codec that writes a handler's typed output directly,
+// as EncodeResponse would write protocol.Unbind(out) (or the empty
+// structure when that is not one), without building the tree.
+type typedEncoder interface {
+	EncodeTypedResponse(w http.ResponseWriter, c *protocol.Call, out any) error
 }
 
 // preflight answers a CORS preflight request through the service's

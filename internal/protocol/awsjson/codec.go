@@ -5,6 +5,8 @@ import (
 	"hash/crc32"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +29,14 @@ const MaxBodySize = 64 << 20
 
 // DecodeRequest reads the JSON body into the operation's input tree.
 func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
-	body, err := ReadBody(c.Request, MaxBodySize)
+	bp := bodyPool.Get().(*[]byte)
+	body, err := readBody(c.Request, MaxBodySize, (*bp)[:0])
+	defer func() {
+		if cap(body) <= maxPooledBuffer {
+			*bp = body
+			bodyPool.Put(bp)
+		}
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +50,10 @@ func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
 	return tree, nil
 }
 
+// bodyPool holds request body buffers for DecodeRequest: a tree copies
+// everything it keeps from the body (strings, numbers, blobs, documents).
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 // ReadBody reads a request body of at most limit bytes (after
 // decompression), inflating a gzip Content-Encoding: SDKs compress the
 // bodies of operations with Smithy's requestCompression trait (CloudWatch
@@ -48,11 +61,16 @@ func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
 // oversized bodies are SerializationException (400, or 413 when too
 // large).
 func ReadBody(r *http.Request, limit int64) ([]byte, error) {
+	return readBody(r, limit, nil)
+}
+
+// readBody is ReadBody appending to buf.
+func readBody(r *http.Request, limit int64, buf []byte) ([]byte, error) {
 	if r.Body == nil {
-		return nil, nil
+		return buf, nil
 	}
 	var src io.Reader = r.Body
-	if gzipEncoded(r.Header.Get("Content-Encoding")) {
+	if gzipEncoded(headerValue(r.Header, "Content-Encoding")) {
 		zr, err := gzip.NewReader(r.Body)
 		if err != nil {
 			return nil, awserr.New("SerializationException", 400, "could not read the gzip request body: "+err.Error())
@@ -60,7 +78,7 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 		defer zr.Close()
 		src = zr
 	}
-	body, err := io.ReadAll(io.LimitReader(src, limit+1))
+	body, err := readAll(buf, io.LimitReader(src, limit+1), r.ContentLength)
 	if err != nil {
 		return nil, awserr.New("SerializationException", 400, "could not read the request body: "+err.Error())
 	}
@@ -68,6 +86,27 @@ func ReadBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, awserr.New("SerializationException", 413, "request body too large")
 	}
 	return body, nil
+}
+
+// readAll appends everything r yields to buf, as io.ReadAll does, first
+// making room for size bytes when the size is known (Content-Length).
+func readAll(buf []byte, r io.Reader, size int64) ([]byte, error) {
+	if size > 0 && size < MaxBodySize && int64(cap(buf)-len(buf)) <= size {
+		buf = slices.Grow(buf, int(size)+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // gzipEncoded reports whether a Content-Encoding list names gzip.
@@ -87,10 +126,6 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b 
 
 // EncodeResponse writes the output tree as the JSON body.
 func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[string]any) error {
-	h := w.Header()
-	h.Set("Content-Type", contentType(c))
-	h.Set("X-Amzn-Requestid", c.RequestID)
-	protocol.CopyHeaders(w, c.Header)
 	bp := bufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
 	if c.Operation.Output != nil {
@@ -98,14 +133,92 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 	} else {
 		buf = append(buf, "{}"...)
 	}
-	h.Set("Content-Length", strconv.Itoa(len(buf)))
+	return writeResponse(w, c, bp, buf)
+}
+
+// EncodeTypedResponse writes a handler's typed output (a pointer to a
+// generated output structure, or nil) as the JSON body: the bytes
+// EncodeResponse writes for protocol.Unbind(out), without the tree (see
+// AppendTyped). Outputs with an event-stream member go through the tree
+// and EncodeResponse.
+func (cd Codec) EncodeTypedResponse(w http.ResponseWriter, c *protocol.Call, out any) error {
+	if c.Operation.Output != nil && hasEventStream(c.Operation.Output.Shape) {
+		tree, _ := protocol.Unbind(out).(map[string]any)
+		if tree == nil {
+			tree = map[string]any{}
+		}
+		return cd.EncodeResponse(w, c, tree)
+	}
+	bp := bufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	if c.Operation.Output != nil {
+		buf = appendOutput(buf, out, c.Operation.Output)
+	} else {
+		buf = append(buf, "{}"...)
+	}
+	return writeResponse(w, c, bp, buf)
+}
+
+// eventStreamOutputs caches hasEventStream: *model.Shape -> bool.
+var eventStreamOutputs sync.Map
+
+// hasEventStream reports whether an output structure has an event-stream
+// member, whose response EncodeResponse writes from the tree.
+func hasEventStream(s *model.Shape) bool {
+	if v, ok := eventStreamOutputs.Load(s); ok {
+		return v.(bool)
+	}
+	found := false
+	for _, mem := range s.Members {
+		if mem.Shape != nil && mem.Shape.EventStream {
+			found = true
+		}
+	}
+	eventStreamOutputs.Store(s, found)
+	return found
+}
+
+// appendOutput writes a typed output as EncodeResponse writes the tree the
+// gateway makes of it (protocol.Unbind(out), the empty structure when
+// that is not a structure).
+func appendOutput(buf []byte, out any, r *model.Ref) []byte {
+	if out != nil {
+		rv := reflect.ValueOf(out)
+		for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+			rv = rv.Elem()
+		}
+		if rv.Kind() == reflect.Struct && rv.Type() != timeType {
+			return AppendTyped(buf, out, r)
+		}
+	}
+	tree, _ := protocol.Unbind(out).(map[string]any)
+	if tree == nil {
+		tree = map[string]any{}
+	}
+	return Append(buf, tree, r)
+}
+
+// writeResponse sends buf, the body in the pooled buffer bp, with the
+// protocol's headers, and returns the buffer to the pool.
+func writeResponse(w http.ResponseWriter, c *protocol.Call, bp *[]byte, buf []byte) error {
+	h := w.Header()
+	setHeader(h, "Content-Type", contentType(c))
+	setHeader(h, "X-Amzn-Requestid", c.RequestID)
+	protocol.CopyHeaders(w, c.Header)
+	setHeader(h, "Content-Length", strconv.Itoa(len(buf)))
 	setCRC32(h, c, buf)
 	w.WriteHeader(protocol.ResponseStatus(c))
 	_, err := w.Write(buf)
-	*bp = buf
-	bufPool.Put(bp)
+	if cap(buf) <= maxPooledBuffer {
+		*bp = buf
+		bufPool.Put(bp)
+	}
 	return err
 }
+
+// maxPooledBuffer bounds the response buffers kept for reuse, so that one
+// large response does not stay in memory.
+const maxPooledBuffer = 4 << 20
 
 // EncodeError writes the error as {"__type": code, "message": ...}, with
 // x-amzn-query-error for awsQueryCompatible services.
@@ -196,7 +309,7 @@ func writeError(w http.ResponseWriter, c *protocol.Call, e *awserr.Error, ct str
 }
 
 func contentType(c *protocol.Call) string {
-	if ct := c.Request.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-amz-json-") {
+	if ct := headerValue(c.Request.Header, "Content-Type"); strings.HasPrefix(ct, "application/x-amz-json-") {
 		return ct
 	}
 	if c.Model != nil && c.Model.Metadata.JSONVersion == "1.1" {
@@ -211,6 +324,21 @@ var crc32Services = map[string]bool{"dynamodb": true}
 
 func setCRC32(h http.Header, c *protocol.Call, body []byte) {
 	if c.Model != nil && crc32Services[c.Model.Name] {
-		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+		setHeader(h, "X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 	}
+}
+
+// setHeader is h.Set(key, value) for a key in canonical form, which it
+// does not canonicalize again (the per-request cost of every Set).
+func setHeader(h http.Header, key, value string) {
+	h[key] = []string{value}
+}
+
+// headerValue is h.Get(key) for a key in canonical form. Request headers
+// from net/http are stored under canonical keys.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package awsjson
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -125,8 +126,17 @@ func (d *directDecoder) value(r *model.Ref) (any, bool) {
 			return nil, false
 		}
 		out := make(map[string]any, 4)
-		ok := d.object(func(key string) bool {
-			mem := members[key]
+		ok := d.object(func(raw []byte, plain bool) bool {
+			var mem *model.Member
+			if plain {
+				mem = members[string(raw[1:len(raw)-1])]
+			} else {
+				key, ok := unquote(raw)
+				if !ok {
+					return false
+				}
+				mem = members[key]
+			}
 			if mem == nil {
 				return d.skip()
 			}
@@ -175,7 +185,15 @@ func (d *directDecoder) value(r *model.Ref) (any, bool) {
 			return nil, false
 		}
 		out := make(map[string]any, 4)
-		ok := d.object(func(key string) bool {
+		ok := d.object(func(raw []byte, plain bool) bool {
+			var key string
+			if plain {
+				key = string(raw[1 : len(raw)-1])
+			} else if k, ok := unquote(raw); ok {
+				key = k
+			} else {
+				return false
+			}
 			v, ok := d.value(s.Value)
 			if !ok {
 				return false
@@ -293,9 +311,11 @@ func (d *directDecoder) enter() bool {
 	return d.depth <= maxDirectDepth
 }
 
-// object walks an object at d.pos, calling member with each key once the
-// ':' after it is consumed; member consumes the value.
-func (d *directDecoder) object(member func(key string) bool) bool {
+// object walks an object at d.pos, calling member with each key (raw, the
+// quoted JSON string, whose bytes between the quotes are the key when
+// plain; see scanString) once the ':' after it is consumed; member
+// consumes the value.
+func (d *directDecoder) object(member func(raw []byte, plain bool) bool) bool {
 	if !d.enter() {
 		return false
 	}
@@ -309,12 +329,13 @@ func (d *directDecoder) object(member func(key string) bool) bool {
 		if d.peek() != '"' {
 			return false
 		}
-		key, ok := d.str()
+		start := d.pos
+		end, plain, ok := d.scanString()
 		if !ok || d.peek() != ':' {
 			return false
 		}
 		d.pos++
-		if !member(key) {
+		if !member(d.data[start:end], plain) {
 			return false
 		}
 		switch d.peek() {
@@ -341,8 +362,14 @@ func (d *directDecoder) str() (string, bool) {
 	if plain {
 		return string(d.data[start+1 : end-1]), true
 	}
+	return unquote(d.data[start:end])
+}
+
+// unquote returns the value of the JSON string raw (quotes included) as
+// encoding/json reads it.
+func unquote(raw []byte) (string, bool) {
 	var s string
-	if err := json.Unmarshal(d.data[start:end], &s); err != nil {
+	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", false
 	}
 	return s, true
@@ -356,6 +383,10 @@ func (d *directDecoder) scanString() (end int, plain, ok bool) {
 	plain = true
 	ascii := true
 	for i < len(d.data) {
+		i = skipPlain(d.data, i)
+		if i >= len(d.data) {
+			break
+		}
 		c := d.data[i]
 		switch {
 		case c == '"':
@@ -396,6 +427,45 @@ func (d *directDecoder) scanString() (end int, plain, ok bool) {
 		}
 	}
 	return 0, false, false
+}
+
+// skipPlain returns the index of the first byte of b at or after i, in
+// steps of eight, that may need attention inside a JSON string: a quote,
+// a backslash, a control character or a byte of a multi-byte character;
+// it may stop up to seven bytes early, and returns len(b) when all that is
+// left of b is plain.
+func skipPlain(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if special(binary.LittleEndian.Uint64(b[i:])) {
+			return i
+		}
+	}
+	return i
+}
+
+// skipPlainString is skipPlain for a string.
+func skipPlainString(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if special(w) {
+			return i
+		}
+	}
+	return i
+}
+
+// special reports whether any of the eight bytes of w is below 0x20, a
+// quote, a backslash or at least 0x80 (exact: "has a byte less than n"
+// and "has a zero byte" are exact word tests for n up to 0x80).
+func special(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	control := (w - 0x20*ones) &^ w
+	q := w ^ ('"' * ones)
+	quote := (q - ones) &^ q
+	bs := w ^ ('\\' * ones)
+	backslash := (bs - ones) &^ bs
+	return (control|quote|backslash|w)&highs != 0
 }
 
 func isHex(c byte) bool {
@@ -459,7 +529,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func (d *directDecoder) skip() bool {
 	switch d.peek() {
 	case '{':
-		return d.object(func(string) bool { return d.skip() })
+		return d.object(func([]byte, bool) bool { return d.skip() })
 	case '[':
 		if !d.enter() {
 			return false

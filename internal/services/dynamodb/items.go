@@ -24,76 +24,103 @@ const (
 // validateValue checks one attribute value as DynamoDB does and
 // normalizes its numbers in place.
 func validateValue(v *api.AttributeValue, depth int) *awserr.Error {
+	_, err := normalizeValue(v, depth)
+	return err
+}
+
+// normalizeValue is validateValue, also reporting whether it changed v.
+// It writes only what changes: a value already normalized (a stored
+// item's, which an update's new item shares) is never written, so readers
+// of a stored item never race with it.
+func normalizeValue(v *api.AttributeValue, depth int) (bool, *awserr.Error) {
 	switch expr.CountTypes(v) {
 	case 0:
-		return validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+		return false, validationf("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
 	case 1:
 	default:
-		return validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+		return false, validationf("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 	}
 	if depth > maxNestingLevels {
-		return validationf("Nesting Levels have exceeded supported limits")
+		return false, validationf("Nesting Levels have exceeded supported limits")
 	}
 	switch {
 	case v.N != nil:
 		n, err := normalizeNumber(*v.N)
 		if err != nil {
-			return err
+			return false, err
 		}
-		v.N = &n
+		if n != *v.N {
+			v.N = &n
+			return true, nil
+		}
 	case v.NULL != nil:
 		if !*v.NULL {
-			return invalidParam("Null attribute value types must have the value of true")
+			return false, invalidParam("Null attribute value types must have the value of true")
 		}
 	case v.SS != nil:
 		if len(v.SS) == 0 {
-			return invalidParam("An string set  may not be empty")
+			return false, invalidParam("An string set  may not be empty")
 		}
 		if dup := duplicates(v.SS); dup {
-			return invalidParam("Input collection %s contains duplicates.", javaList(v.SS))
+			return false, invalidParam("Input collection %s contains duplicates.", javaList(v.SS))
 		}
 	case v.NS != nil:
 		if len(v.NS) == 0 {
-			return invalidParam("An number set  may not be empty")
+			return false, invalidParam("An number set  may not be empty")
 		}
 		out := make([]string, len(v.NS))
+		changed := false
 		for i, n := range v.NS {
 			norm, err := normalizeNumber(n)
 			if err != nil {
-				return err
+				return false, err
 			}
 			out[i] = norm
+			changed = changed || norm != n
 		}
 		if duplicates(out) {
-			return invalidParam("Input collection %s contains duplicates.", javaList(v.NS))
+			return false, invalidParam("Input collection %s contains duplicates.", javaList(v.NS))
 		}
-		v.NS = out
+		if changed {
+			v.NS = out
+			return true, nil
+		}
 	case v.BS != nil:
 		if len(v.BS) == 0 {
-			return invalidParam("Binary sets should not be empty")
+			return false, invalidParam("Binary sets should not be empty")
 		}
 		strs := make([]string, len(v.BS))
 		for i, b := range v.BS {
 			strs[i] = string(b)
 		}
 		if duplicates(strs) {
-			return invalidParam("Input collection contains duplicates.")
+			return false, invalidParam("Input collection contains duplicates.")
 		}
 	case v.M != nil:
+		changed := false
 		for k, x := range v.M {
-			if err := validateValue(&x, depth+1); err != nil {
-				return err
+			ch, err := normalizeValue(&x, depth+1)
+			if err != nil {
+				return false, err
 			}
-			v.M[k] = x
+			if ch {
+				v.M[k] = x
+				changed = true
+			}
 		}
+		return changed, nil
 	case v.L != nil:
+		changed := false
 		for i := range v.L {
-			if err := validateValue(&v.L[i], depth+1); err != nil {
-				return err
+			ch, err := normalizeValue(&v.L[i], depth+1)
+			if err != nil {
+				return false, err
 			}
+			changed = changed || ch
 		}
+		return changed, nil
 	}
-	return nil
+	return false, nil
 }
 
 func normalizeNumber(s string) (string, *awserr.Error) {
@@ -189,10 +216,13 @@ func itemSize(item expr.Item) int {
 // validateItem checks every value of an item to be written.
 func validateItem(item map[string]api.AttributeValue) *awserr.Error {
 	for k, v := range item {
-		if err := validateValue(&v, 1); err != nil {
+		changed, err := normalizeValue(&v, 1)
+		if err != nil {
 			return err
 		}
-		item[k] = v
+		if changed {
+			item[k] = v
+		}
 	}
 	return nil
 }
@@ -247,10 +277,13 @@ func (t *table) keyFromKey(key map[string]api.AttributeValue) (string, api.Attri
 		want = 2
 	}
 	for k, v := range key {
-		if err := validateValue(&v, 1); err != nil {
+		changed, err := normalizeValue(&v, 1)
+		if err != nil {
 			return "", v, nil, err
 		}
-		key[k] = v
+		if changed {
+			key[k] = v
+		}
 	}
 	_, okh := key[t.key.hash]
 	_, okr := key[t.key.rng]
@@ -300,9 +333,9 @@ func (ix *index) indexKey(t *table, item expr.Item) (pk string, hv api.Attribute
 	return pk, hv, sk, true
 }
 
-func (ix *index) add(t *table, item expr.Item) {
-	if pk, hv, sk, ok := ix.indexKey(t, item); ok {
-		ix.data.put(pk, hv, sk, item)
+func (ix *index) add(t *table, rec *record) {
+	if pk, hv, sk, ok := ix.indexKey(t, rec.item); ok {
+		ix.data.put(pk, hv, sk, rec)
 	}
 }
 
@@ -317,30 +350,45 @@ func (ix *index) remove(t *table, item expr.Item) {
 // previous item. The caller holds t.mu exclusively. userIdentity marks
 // deletions made by TTL.
 func (s *Service) write(t *table, pk string, hv api.AttributeValue, sk []byte, item expr.Item, ttl bool) (expr.Item, *awserr.Error) {
+	var rec *record
+	if item != nil {
+		rec = newRecord(item)
+	}
+	return s.writeRecord(t, pk, hv, sk, rec, ttl)
+}
+
+// writeRecord is write with the new item's record (nil to delete).
+func (s *Service) writeRecord(t *table, pk string, hv api.AttributeValue, sk []byte, rec *record, ttl bool) (expr.Item, *awserr.Error) {
+	var item expr.Item
+	if rec != nil {
+		item = rec.item
+	}
 	if s.persistent {
 		if err := s.persistItem(t, pk, sk, item); err != nil {
 			return nil, err
 		}
 	}
-	var old expr.Item
-	if item == nil {
-		old = t.data.remove(pk, sk)
+	var oldRec *record
+	if rec == nil {
+		oldRec = t.data.remove(pk, sk)
 	} else {
-		old = t.data.put(pk, hv, sk, item)
+		oldRec = t.data.put(pk, hv, sk, rec)
 	}
-	if old != nil {
+	var old expr.Item
+	if oldRec != nil {
+		old = oldRec.item
 		t.itemCount--
-		t.bytes -= int64(itemSize(old))
+		t.bytes -= int64(oldRec.size)
 	}
-	if item != nil {
+	if rec != nil {
 		t.itemCount++
-		t.bytes += int64(itemSize(item))
+		t.bytes += int64(rec.size)
 	}
 	for _, ix := range t.lsis {
-		t.reindex(ix, old, item)
+		t.reindex(ix, old, rec)
 	}
 	for _, ix := range t.gsis {
-		t.reindex(ix, old, item)
+		t.reindex(ix, old, rec)
 	}
 	if t.stream != nil && t.stream.enabled {
 		t.stream.record(s, t, old, item, ttl)
@@ -348,12 +396,12 @@ func (s *Service) write(t *table, pk string, hv api.AttributeValue, sk []byte, i
 	return old, nil
 }
 
-func (t *table) reindex(ix *index, old, item expr.Item) {
+func (t *table) reindex(ix *index, old expr.Item, rec *record) {
 	if old != nil {
 		ix.remove(t, old)
 	}
-	if item != nil {
-		ix.add(t, item)
+	if rec != nil {
+		ix.add(t, rec)
 	}
 }
 
@@ -380,10 +428,13 @@ func newExprs(names map[string]string, values map[string]api.AttributeValue) (*e
 		if len(k) < 2 || k[0] != ':' || !identChars(k[1:]) {
 			return nil, validationf("ExpressionAttributeValues contains invalid key: Syntax error; key: %q", k)
 		}
-		if err := validateValue(&v, 1); err != nil {
+		changed, err := normalizeValue(&v, 1)
+		if err != nil {
 			return nil, validationf("ExpressionAttributeValues contains invalid value: %s for key %s", err.Message, k)
 		}
-		values[k] = v
+		if changed {
+			values[k] = v
+		}
 	}
 	return &exprs{env: expr.Env{Names: names, Values: values}}, nil
 }
@@ -498,7 +549,12 @@ func capacity(t *table, mode *string, units float64, read bool) *api.ConsumedCap
 }
 
 func writeUnits(item expr.Item) float64 {
-	return math.Max(1, math.Ceil(float64(itemSize(item))/1024))
+	return writeUnitsOfSize(itemSize(item))
+}
+
+// writeUnitsOfSize is writeUnits for an item of size bytes.
+func writeUnitsOfSize(size int) float64 {
+	return math.Max(1, math.Ceil(float64(size)/1024))
 }
 
 func readUnits(size int, consistent bool) float64 {
@@ -553,7 +609,8 @@ func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutIt
 	if err != nil {
 		return nil, err
 	}
-	if itemSize(in.Item) > maxItemSize {
+	rec := newRecord(in.Item)
+	if rec.size > maxItemSize {
 		return nil, validationf("Item size has exceeded the maximum allowed size")
 	}
 	t.mu.Lock()
@@ -562,12 +619,12 @@ func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutIt
 		t.mu.Unlock()
 		return nil, conditionFailed(old, in.ReturnValuesOnConditionCheckFailure)
 	}
-	_, err = s.write(t, pk, hv, sk, in.Item, false)
+	_, err = s.writeRecord(t, pk, hv, sk, rec, false)
 	t.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	out := &api.PutItemOutput{ConsumedCapacity: capacity(t, in.ReturnConsumedCapacity, writeUnits(in.Item), false)}
+	out := &api.PutItemOutput{ConsumedCapacity: capacity(t, in.ReturnConsumedCapacity, writeUnitsOfSize(rec.size), false)}
 	if rv == "ALL_OLD" && old != nil {
 		out.Attributes = old
 	}
@@ -575,6 +632,19 @@ func (s *Service) PutItem(ctx context.Context, in *api.PutItemInput) (*api.PutIt
 }
 
 func (s *Service) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetItemOutput, error) {
+	out, err := s.getItem(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	o := &api.GetItemOutput{ConsumedCapacity: out.ConsumedCapacity}
+	if out.Item != nil {
+		o.Item = out.Item.item
+	}
+	return o, nil
+}
+
+// getItem runs a GetItem.
+func (s *Service) getItem(ctx context.Context, in *api.GetItemInput) (*getItemWire, error) {
 	t, err := s.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -602,15 +672,19 @@ func (s *Service) GetItem(ctx context.Context, in *api.GetItemInput) (*api.GetIt
 		return nil, err
 	}
 	t.mu.RLock()
-	item := t.data.get(pk, sk)
+	rec := t.data.lookup(pk, sk)
 	t.mu.RUnlock()
+	size := 0
+	if rec != nil {
+		size = rec.size
+	}
 	consistent := in.ConsistentRead != nil && *in.ConsistentRead
-	out := &api.GetItemOutput{ConsumedCapacity: capacity(t, in.ReturnConsumedCapacity, readUnits(itemSize(item), consistent), true)}
-	if item != nil {
+	out := &getItemWire{ConsumedCapacity: capacity(t, in.ReturnConsumedCapacity, readUnits(size, consistent), true)}
+	if rec != nil {
 		if proj != nil {
-			item = expr.Project(item, proj)
+			rec = &record{item: expr.Project(rec.item, proj), transient: true}
 		}
-		out.Item = item
+		out.Item = rec
 	}
 	return out, nil
 }

@@ -21,6 +21,9 @@ type param struct {
 // checkMixed returns DynamoDB's error for a request that sets both legacy
 // (non-expression) and expression parameters, listing each kind that is set.
 func checkMixed(legacy, expression []param) *awserr.Error {
+	if !anySet(legacy) || !anySet(expression) {
+		return nil
+	}
 	var l, e []string
 	for _, p := range legacy {
 		if p.set {
@@ -36,6 +39,15 @@ func checkMixed(legacy, expression []param) *awserr.Error {
 		return nil
 	}
 	return validationf("Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {%s} Expression parameters: {%s}", strings.Join(l, ", "), strings.Join(e, ", "))
+}
+
+func anySet(params []param) bool {
+	for _, p := range params {
+		if p.set {
+			return true
+		}
+	}
+	return false
 }
 
 func legacyAttributes(names []string) []expr.Path {

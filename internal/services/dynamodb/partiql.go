@@ -262,7 +262,7 @@ func (s *Service) ExecuteStatement(ctx context.Context, in *api.ExecuteStatement
 	if err != nil {
 		return nil, err
 	}
-	out.Items = pg.items
+	out.Items = recordItems(pg.items)
 	if out.Items == nil {
 		out.Items = []map[string]api.AttributeValue{}
 	}

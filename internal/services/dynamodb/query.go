@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"bytes"
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/virga-aws/virga/internal/awserr"
@@ -142,7 +143,7 @@ type page struct {
 	proj        []expr.Path
 	mode        string
 	limit       int
-	items       []map[string]api.AttributeValue
+	items       []*record
 	count       int
 	scanned     int
 	size        int
@@ -151,21 +152,41 @@ type page struct {
 	tableReader bool
 }
 
+// reserve makes room for up to n more items (a partition's range), so
+// that a page of a few hundred items is not copied as it grows.
+func (p *page) reserve(n int) {
+	if p.mode == "COUNT" {
+		return
+	}
+	if p.limit > 0 {
+		n = min(n, p.limit)
+	}
+	n = min(n, 1024)
+	if n > cap(p.items)-len(p.items) {
+		p.items = slices.Grow(p.items, n)
+	}
+}
+
 // add takes one stored item; it reports false once the page is full.
-func (p *page) add(item expr.Item) bool {
+func (p *page) add(rec *record) bool {
+	item := rec.item
 	view := p.rt.project(item)
 	if p.mode == "ALL_ATTRIBUTES" && p.rt.ix != nil {
 		view = item
 	}
 	p.scanned++
-	p.size += itemSize(item)
+	p.size += rec.size
 	if p.filter == nil || expr.Eval(p.filter, view) {
 		p.count++
 		if p.mode != "COUNT" {
 			if p.proj != nil {
 				view = expr.Project(view, p.proj)
 			}
-			p.items = append(p.items, view)
+			if p.proj == nil && (p.rt.ix == nil || p.rt.ix.projType == "ALL" || p.mode == "ALL_ATTRIBUTES") {
+				p.items = append(p.items, rec)
+			} else {
+				p.items = append(p.items, &record{item: view, transient: true})
+			}
 		}
 	}
 	if (p.limit > 0 && p.scanned >= p.limit) || p.size >= maxPageSize {
@@ -393,6 +414,15 @@ func (kc *keyCond) bounds(p *partition) (int, int) {
 }
 
 func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutput, error) {
+	r, err := s.query(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &api.QueryOutput{Items: recordItems(r.items), Count: r.count, ScannedCount: r.scanned, LastEvaluatedKey: r.last, ConsumedCapacity: r.capacity}, nil
+}
+
+// query runs a Query.
+func (s *Service) query(ctx context.Context, in *api.QueryInput) (*readResult, error) {
 	t, err := s.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -476,19 +506,24 @@ func (s *Service) Query(ctx context.Context, in *api.QueryInput) (*api.QueryOutp
 	if err != nil {
 		return nil, err
 	}
-	consistent := in.ConsistentRead != nil && *in.ConsistentRead
-	out := &api.QueryOutput{Count: ptr(int32(pg.count)), ScannedCount: ptr(int32(pg.scanned)),
-		ConsumedCapacity: capacity(t, in.ReturnConsumedCapacity, readUnits(pg.size, consistent), true)}
-	if mode != "COUNT" {
-		out.Items = pg.items
-		if out.Items == nil {
-			out.Items = []map[string]api.AttributeValue{}
+	return pg.result(t, in.ReturnConsumedCapacity, in.ConsistentRead), nil
+}
+
+// result is the page as a Query's or Scan's answer.
+func (pg *page) result(t *table, returnCapacity *string, consistentRead *bool) *readResult {
+	consistent := consistentRead != nil && *consistentRead
+	r := &readResult{count: ptr(int32(pg.count)), scanned: ptr(int32(pg.scanned)),
+		capacity: capacity(t, returnCapacity, readUnits(pg.size, consistent), true)}
+	if pg.mode != "COUNT" {
+		r.items = pg.items
+		if r.items == nil {
+			r.items = []*record{}
 		}
 	}
 	if pg.full {
-		out.LastEvaluatedKey = pg.last
+		r.last = pg.last
 	}
-	return out, nil
+	return r
 }
 
 // checkFilterKeys rejects filters on key attributes, which Query does not
@@ -540,15 +575,16 @@ func (s *Service) runQuery(pg *page, kc *keyCond, esk map[string]api.AttributeVa
 			to = min(to, j)
 		}
 	}
+	pg.reserve(to - from)
 	if forward {
 		for i := from; i < to; i++ {
-			if !pg.add(p.entries[i].item) {
+			if !pg.add(p.entries[i].record) {
 				break
 			}
 		}
 	} else {
 		for i := to - 1; i >= from; i-- {
-			if !pg.add(p.entries[i].item) {
+			if !pg.add(p.entries[i].record) {
 				break
 			}
 		}
@@ -560,6 +596,15 @@ func (s *Service) runQuery(pg *page, kc *keyCond, esk map[string]api.AttributeVa
 }
 
 func (s *Service) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput, error) {
+	r, err := s.scan(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &api.ScanOutput{Items: recordItems(r.items), Count: r.count, ScannedCount: r.scanned, LastEvaluatedKey: r.last, ConsumedCapacity: r.capacity}, nil
+}
+
+// scan runs a Scan.
+func (s *Service) scan(ctx context.Context, in *api.ScanInput) (*readResult, error) {
 	t, err := s.table(ctx, in.TableName)
 	if err != nil {
 		return nil, err
@@ -618,19 +663,7 @@ func (s *Service) Scan(ctx context.Context, in *api.ScanInput) (*api.ScanOutput,
 	if err != nil {
 		return nil, err
 	}
-	consistent := in.ConsistentRead != nil && *in.ConsistentRead
-	out := &api.ScanOutput{Count: ptr(int32(pg.count)), ScannedCount: ptr(int32(pg.scanned)),
-		ConsumedCapacity: capacity(t, in.ReturnConsumedCapacity, readUnits(pg.size, consistent), true)}
-	if mode != "COUNT" {
-		out.Items = pg.items
-		if out.Items == nil {
-			out.Items = []map[string]api.AttributeValue{}
-		}
-	}
-	if pg.full {
-		out.LastEvaluatedKey = pg.last
-	}
-	return out, nil
+	return pg.result(t, in.ReturnConsumedCapacity, in.ConsistentRead), nil
 }
 
 // runScan walks the target's partitions in hash order, limited to one
@@ -662,7 +695,7 @@ func (s *Service) runScan(pg *page, esk map[string]api.AttributeValue, segment, 
 			j = sort.Search(len(p.entries), func(k int) bool { return bytes.Compare(p.entries[k].sk, startSK) > 0 })
 		}
 		for ; j < len(p.entries); j++ {
-			if !pg.add(p.entries[j].item) {
+			if !pg.add(p.entries[j].record) {
 				return nil
 			}
 		}

@@ -90,7 +90,7 @@ func Build(deps service.Deps) (*Service, *service.Service, error) {
 	s.scheduleTTL()
 	return s, &service.Service{
 		Model:           "dynamodb",
-		Operations:      api.Operations(s),
+		Operations:      s.wireOperations(api.Operations(s)),
 		ValidationError: validationError,
 		Reset:           s.Reset,
 		Close:           s.Close,

@@ -5,7 +5,10 @@ import (
 	"hash/fnv"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/virga-aws/virga/internal/model"
 
 	"github.com/virga-aws/virga/internal/services/dynamodb/api"
 	"github.com/virga-aws/virga/internal/services/dynamodb/expr"
@@ -62,8 +65,31 @@ type table struct {
 
 // entry is one item in a partition, ordered by its sort key bytes.
 type entry struct {
-	sk   []byte
-	item expr.Item
+	sk []byte
+	*record
+}
+
+// record is a stored item with what reads need of it: its size and,
+// made on the first read that returns it whole, its wire encoding. The
+// item is immutable (a write stores a new record), so neither ever goes
+// stale; a table's store and its indexes share one record per item.
+// A read's response also wraps the items it makes (projections) in
+// transient records, which keep no encoding.
+type record struct {
+	item      expr.Item
+	size      int
+	transient bool
+	wire      atomic.Pointer[wireEncoding]
+}
+
+// wireEncoding is an item's awsJson encoding as a value of shape.
+type wireEncoding struct {
+	shape *model.Shape
+	json  []byte
+}
+
+func newRecord(item expr.Item) *record {
+	return &record{item: item, size: itemSize(item)}
 }
 
 // partition holds the items sharing a partition key value, in sort-key
@@ -96,19 +122,28 @@ func (p *partition) find(sk []byte) (int, bool) {
 	return i, i < len(p.entries) && bytes.Equal(p.entries[i].sk, sk)
 }
 
+// get returns the item at (pk, sk), or nil.
 func (s *store) get(pk string, sk []byte) expr.Item {
+	if r := s.lookup(pk, sk); r != nil {
+		return r.item
+	}
+	return nil
+}
+
+// lookup returns the record at (pk, sk), or nil.
+func (s *store) lookup(pk string, sk []byte) *record {
 	p := s.parts[pk]
 	if p == nil {
 		return nil
 	}
 	if i, ok := p.find(sk); ok {
-		return p.entries[i].item
+		return p.entries[i].record
 	}
 	return nil
 }
 
-// put stores item under (pk, sk), returning the item it replaced.
-func (s *store) put(pk string, hv api.AttributeValue, sk []byte, item expr.Item) expr.Item {
+// put stores rec under (pk, sk), returning the record it replaced.
+func (s *store) put(pk string, hv api.AttributeValue, sk []byte, rec *record) *record {
 	p := s.parts[pk]
 	if p == nil {
 		p = &partition{key: pk, hash: partHash(pk), hashVal: hv}
@@ -117,18 +152,18 @@ func (s *store) put(pk string, hv api.AttributeValue, sk []byte, item expr.Item)
 	}
 	i, ok := p.find(sk)
 	if ok {
-		old := p.entries[i].item
-		p.entries[i].item = item
+		old := p.entries[i].record
+		p.entries[i].record = rec
 		return old
 	}
 	p.entries = append(p.entries, entry{})
 	copy(p.entries[i+1:], p.entries[i:])
-	p.entries[i] = entry{sk: sk, item: item}
+	p.entries[i] = entry{sk: sk, record: rec}
 	return nil
 }
 
-// remove deletes (pk, sk), returning the removed item.
-func (s *store) remove(pk string, sk []byte) expr.Item {
+// remove deletes (pk, sk), returning the removed record.
+func (s *store) remove(pk string, sk []byte) *record {
 	p := s.parts[pk]
 	if p == nil {
 		return nil
@@ -137,7 +172,7 @@ func (s *store) remove(pk string, sk []byte) expr.Item {
 	if !ok {
 		return nil
 	}
-	old := p.entries[i].item
+	old := p.entries[i].record
 	p.entries = append(p.entries[:i], p.entries[i+1:]...)
 	if len(p.entries) == 0 {
 		delete(s.parts, pk)

@@ -341,7 +341,7 @@ func (ix *index) size() int64 {
 	var n int64
 	for _, p := range ix.data.parts {
 		for _, e := range p.entries {
-			n += int64(itemSize(e.item))
+			n += int64(e.size)
 		}
 	}
 	return n
@@ -584,7 +584,7 @@ func (t *table) index(name string) *index {
 func (t *table) backfill(ix *index) {
 	for _, p := range t.data.parts {
 		for _, e := range p.entries {
-			ix.add(t, e.item)
+			ix.add(t, e.record)
 		}
 	}
 }

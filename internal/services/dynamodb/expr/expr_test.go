@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/virga-aws/virga/internal/services/dynamodb/api"
@@ -125,11 +126,20 @@ func FuzzParseExpression(f *testing.F) {
 // FuzzNumber checks that number parsing never panics and that normalized
 // numbers parse back to themselves.
 func FuzzNumber(f *testing.F) {
-	for _, s := range []string{"1", "-0.5e10", "1e126", "00012.3400", "9.9999999999999999999999999999999999999E+125", "1e-130"} {
+	for _, s := range []string{"1", "-0.5e10", "1e126", "00012.3400", "9.9999999999999999999999999999999999999E+125", "1e-130",
+		"0", "-0", "+0", "007", "-42", "+42", "4200", "-", "+", "", "12345678901234567890123456789012345678", "123456789012345678901234567890123456789", "1" + strings.Repeat("0", 126)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if d, ok := parseInteger(s); ok {
+			if general, err := parseDecimalGeneral(s); err != nil || general != d {
+				t.Fatalf("parseInteger(%q) = %+v, general path %+v, %v", s, d, general, err)
+			}
+		}
 		n, err := Normalize(s)
+		if d, perr := ParseNumber(s); perr == nil && (err != nil || n != d.String()) {
+			t.Fatalf("Normalize(%q) = %q, %v; want %q", s, n, err, d.String())
+		}
 		if err != nil {
 			return
 		}

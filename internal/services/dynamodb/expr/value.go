@@ -52,6 +52,39 @@ func (d Decimal) check() error {
 }
 
 func parseDecimal(s string) (Decimal, error) {
+	if d, ok := parseInteger(s); ok {
+		return d, nil
+	}
+	return parseDecimalGeneral(s)
+}
+
+// parseInteger is parseDecimal for an optionally signed run of digits
+// (most numbers), without allocating: Digits is a substring of s.
+func parseInteger(s string) (Decimal, bool) {
+	var d Decimal
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		d.Neg = s[i] == '-'
+		i++
+	}
+	if i == len(s) {
+		return d, false
+	}
+	for j := i; j < len(s); j++ {
+		if s[j] < '0' || s[j] > '9' {
+			return d, false
+		}
+	}
+	digits := strings.TrimLeft(s[i:], "0")
+	if digits == "" {
+		return Decimal{}, true
+	}
+	d.Exp = len(digits)
+	d.Digits = strings.TrimRight(digits, "0")
+	return d, true
+}
+
+func parseDecimalGeneral(s string) (Decimal, error) {
 	var d Decimal
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
@@ -237,7 +270,31 @@ func Normalize(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if canonicalInteger(s) {
+		return s, nil
+	}
 	return d.String(), nil
+}
+
+// canonicalInteger reports whether s is an integer as Decimal.String
+// writes it: "0", or an optional minus sign and digits without a leading
+// zero.
+func canonicalInteger(s string) bool {
+	if s == "0" {
+		return true
+	}
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+	}
+	if s == "" || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // TypeOf returns the data type of v ("S", "N", "B", "SS", "NS", "BS", "M",
