@@ -111,6 +111,8 @@ type generator struct {
 	done   map[string]bool
 	queue  []*model.Shape
 	usesIO bool
+	// usesIter is set when an event-stream member is typed iter.Seq.
+	usesIter bool
 }
 
 func generateAPI(m *model.Model) ([]byte, error) {
@@ -157,6 +159,9 @@ func generateAPI(m *model.Model) ([]byte, error) {
 	out.WriteString("import (\n\t\"context\"\n")
 	if g.usesIO {
 		out.WriteString("\t\"io\"\n")
+	}
+	if g.usesIter {
+		out.WriteString("\t\"iter\"\n")
 	}
 	out.WriteString("\t\"time\"\n\n\t\"github.com/virga-aws/virga/internal/awserr\"\n\t\"github.com/virga-aws/virga/internal/service\"\n)\n\n")
 	out.WriteString("var _ = time.Time{}\n\n")
@@ -278,6 +283,13 @@ func (g *generator) goType(r *model.Ref, optional bool) string {
 		g.enqueue(s)
 		if s.Document {
 			return "any"
+		}
+		if s.EventStream {
+			// An event stream is a sequence of its union's values, one
+			// member set per event; protocol.Unbind makes it a
+			// protocol.EventStream for the codecs.
+			g.usesIter = true
+			return "iter.Seq[" + typeName(s.Name) + "]"
 		}
 		return ptr + typeName(s.Name)
 	case "list":

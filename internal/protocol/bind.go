@@ -186,7 +186,8 @@ func bindValue(tree any, v reflect.Value) error {
 }
 
 // Unbind converts a generated value (or pointer to one) into a tree.
-// Nil pointers, nil slices and nil maps are omitted.
+// Nil pointers, nil slices and nil maps are omitted. An event-stream member
+// (iter.Seq of its union struct) becomes an [EventStream].
 func Unbind(src any) any {
 	if src == nil {
 		return nil
@@ -206,6 +207,14 @@ func unbindValue(v reflect.Value) any {
 			return nil
 		}
 		return v.Interface()
+	case reflect.Func:
+		if v.IsNil() {
+			return nil
+		}
+		if es, ok := unbindEventStream(v); ok {
+			return es
+		}
+		return nil
 	case reflect.Struct:
 		if v.Type() == timeType {
 			return v.Interface()

@@ -292,8 +292,10 @@ func prefixHeaders(h http.Header, bound map[string]bool, mem model.Member) map[s
 
 // EncodeResponse writes the output: header-bound members as headers, the
 // statusCode member as the status (unless c.Status overrides it), and the
-// payload member (a streamed blob, raw string or JSON document) or the
-// remaining members as a JSON object. c.Header is applied last and
+// payload member (a streamed blob, raw string, JSON document, or an event
+// stream written as application/vnd.amazon.eventstream messages, each
+// flushed as its event is produced) or the remaining members as a JSON
+// object. c.Header is applied last and
 // replaces headers of the same name, so a handler can set Content-Type.
 func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[string]any) error {
 	h := w.Header()
@@ -339,8 +341,12 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 
 	var body []byte
 	var stream io.Reader
+	var events protocol.EventStream
 	contentType := "application/json"
 	switch {
+	case payload != nil && payload.Shape.EventStream:
+		events, _ = out[payload.Name].(protocol.EventStream)
+		contentType = eventStreamContentType
 	case payload != nil:
 		switch v := out[payload.Name].(type) {
 		case nil:
@@ -373,14 +379,19 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 	}
 	if !bodyAllowed(status) {
 		w.WriteHeader(status)
+		discardEvents(events)
 		return nil
 	}
-	if stream == nil {
+	if stream == nil && events == nil {
 		h.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	w.WriteHeader(status)
 	if c.Request != nil && c.Request.Method == http.MethodHead {
+		discardEvents(events)
 		return nil
+	}
+	if events != nil {
+		return writeEvents(w, payload.Shape, events)
 	}
 	if stream != nil {
 		_, err := io.Copy(w, stream)

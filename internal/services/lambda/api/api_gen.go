@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"io"
+	"iter"
 	"time"
 
 	"github.com/virga-aws/virga/internal/awserr"
@@ -2551,10 +2552,10 @@ type InvokeWithResponseStreamRequest struct {
 
 // InvokeWithResponseStreamResponse is the InvokeWithResponseStreamResponse shape.
 type InvokeWithResponseStreamResponse struct {
-	StatusCode                *int32                                 `aws:"StatusCode"`
-	ExecutedVersion           *string                                `aws:"ExecutedVersion"`
-	EventStream               *InvokeWithResponseStreamResponseEvent `aws:"EventStream"`
-	ResponseStreamContentType *string                                `aws:"ResponseStreamContentType"`
+	StatusCode                *int32                                          `aws:"StatusCode"`
+	ExecutedVersion           *string                                         `aws:"ExecutedVersion"`
+	EventStream               iter.Seq[InvokeWithResponseStreamResponseEvent] `aws:"EventStream"`
+	ResponseStreamContentType *string                                         `aws:"ResponseStreamContentType"`
 }
 
 // ListAliasesRequest is the ListAliasesRequest shape.

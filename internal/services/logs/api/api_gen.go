@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"iter"
 	"time"
 
 	"github.com/virga-aws/virga/internal/awserr"
@@ -2674,7 +2675,7 @@ type GetLogObjectRequest struct {
 
 // GetLogObjectResponse is the GetLogObjectResponse shape.
 type GetLogObjectResponse struct {
-	FieldStream *GetLogObjectResponseStream `aws:"fieldStream"`
+	FieldStream iter.Seq[GetLogObjectResponseStream] `aws:"fieldStream"`
 }
 
 // GetLogRecordRequest is the GetLogRecordRequest shape.
@@ -3157,7 +3158,7 @@ type StartLiveTailRequest struct {
 
 // StartLiveTailResponse is the StartLiveTailResponse shape.
 type StartLiveTailResponse struct {
-	ResponseStream *StartLiveTailResponseStream `aws:"responseStream"`
+	ResponseStream iter.Seq[StartLiveTailResponseStream] `aws:"responseStream"`
 }
 
 // StartQueryRequest is the StartQueryRequest shape.

@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	"io"
+	"iter"
 	"time"
 
 	"github.com/virga-aws/virga/internal/awserr"
@@ -3560,7 +3561,7 @@ type SelectObjectContentRequest struct {
 
 // SelectObjectContentOutput is the SelectObjectContentOutput shape.
 type SelectObjectContentOutput struct {
-	Payload *SelectObjectContentEventStream `aws:"Payload"`
+	Payload iter.Seq[SelectObjectContentEventStream] `aws:"Payload"`
 }
 
 // UpdateBucketMetadataInventoryTableConfigurationRequest is the UpdateBucketMetadataInventoryTableConfigurationRequest shape.
