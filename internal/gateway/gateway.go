@@ -118,6 +118,9 @@ func New(cfg Config) *Gateway {
 
 // ServeHTTP serves one request.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.serveHost(w, r) {
+		return
+	}
 	if g.cfg.Internal != nil && (strings.HasPrefix(r.URL.Path, "/_virga/") || strings.HasPrefix(r.URL.Path, "/_localstack/")) {
 		g.cfg.Internal.ServeHTTP(w, r)
 		return

@@ -19,6 +19,11 @@ func (s *Server) internalAPI() http.Handler {
 	mux.HandleFunc("/_virga/clock", s.clockAPI)
 	mux.HandleFunc("/_virga/state", s.stateAPI)
 	mux.HandleFunc("GET /_virga/bus", s.busTrace)
+	for _, svc := range s.services {
+		if svc.Internal != nil {
+			mux.Handle("/_virga/"+svc.Model+"/", svc.Internal)
+		}
+	}
 	return mux
 }
 

@@ -55,6 +55,17 @@ type Service struct {
 	// Access-Control-Request-Method and Access-Control-Request-Headers
 	// request headers.
 	Preflight func(ctx context.Context, labels map[string]string, origin, method string, headers []string) (http.Header, error)
+	// Internal, for services that answer plain HTTP requests of their own
+	// (Lambda's code downloads), serves every path under
+	// /_virga/<Model>/; the handler sees the request path unchanged.
+	Internal http.Handler
+	// Hosts, for services reachable at host names of their own (Lambda
+	// function URLs), returns the handler for a request whose Host header
+	// (port included) is host, or nil when the host is not the service's.
+	// The gateway asks before routing any AWS request. The handler runs
+	// holding the gateway's hold as operation handlers do, so a handler
+	// that waits on other requests to Virga waits in gateway.Idle.
+	Hosts func(host string) http.Handler
 }
 
 // Deps are what the server gives every service constructor. Services take

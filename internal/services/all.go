@@ -18,7 +18,7 @@ import (
 
 // All constructs every implemented service. Services that other services
 // use in-process (DynamoDB for its streams, CloudWatch Logs for Lambda's
-// function output) are built first and handed on.
+// function output, S3 for Lambda's code) are built first and handed on.
 func All(deps service.Deps) ([]*service.Service, error) {
 	var out []*service.Service
 	add := func(s *service.Service, err error) error {
@@ -38,10 +38,13 @@ func All(deps service.Deps) ([]*service.Service, error) {
 	if err := add(logsService, err); err != nil {
 		return nil, err
 	}
-	lambdaService := lambda.NewWithOptions(lambda.Options{Logs: lambda.CloudWatchLogs(logStore), Destinations: busDestinations{deps.Bus}})
+	s3Service, s3Objects, err := s3.NewWithObjects(deps)
+	if err := add(s3Service, err); err != nil {
+		return nil, err
+	}
+	lambdaService := lambda.NewWithOptions(lambda.Options{Logs: lambda.CloudWatchLogs(logStore), Destinations: busDestinations{deps.Bus}, Code: s3Objects})
 	for _, build := range []func(service.Deps) (*service.Service, error){
 		lambdaService,
-		s3.New,
 		sqs.New,
 		sts.New,
 	} {

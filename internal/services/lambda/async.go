@@ -304,7 +304,11 @@ func (s *Service) PutFunctionEventInvokeConfig(ctx context.Context, in *api.PutF
 	}
 	f.mu.Lock()
 	f.eventConfigs[q] = c
+	aerr := s.journalFunction(f)
 	f.mu.Unlock()
+	if aerr != nil {
+		return nil, aerr
+	}
 	return c.toAPI(f.arn() + ":" + q), nil
 }
 
@@ -327,6 +331,9 @@ func (s *Service) UpdateFunctionEventInvokeConfig(ctx context.Context, in *api.U
 		return nil, err
 	}
 	f.eventConfigs[q] = c
+	if aerr := s.journalFunction(f); aerr != nil {
+		return nil, aerr
+	}
 	return c.toAPI(f.arn() + ":" + q), nil
 }
 
@@ -359,6 +366,9 @@ func (s *Service) DeleteFunctionEventInvokeConfig(ctx context.Context, in *api.D
 		return nil, api.ErrResourceNotFoundException(fmt.Sprintf("The function %s:%s doesn't have an EventInvokeConfig", f.arn(), q)).With("Type", "User")
 	}
 	delete(f.eventConfigs, q)
+	if aerr := s.journalFunction(f); aerr != nil {
+		return nil, aerr
+	}
 	return &api.Empty{}, nil
 }
 

@@ -114,6 +114,9 @@ func (s *Service) PutFunctionConcurrency(ctx context.Context, in *api.PutFunctio
 		return nil, invalidParameter(fmt.Sprintf("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", minUnreserved))
 	}
 	f.reserved = &n
+	if aerr := s.journalFunction(f); aerr != nil {
+		return nil, aerr
+	}
 	return &api.Concurrency{ReservedConcurrentExecutions: i32(n)}, nil
 }
 
@@ -140,6 +143,10 @@ func (s *Service) DeleteFunctionConcurrency(ctx context.Context, in *api.DeleteF
 	}
 	f.mu.Lock()
 	f.reserved = nil
+	aerr = s.journalFunction(f)
 	f.mu.Unlock()
+	if aerr != nil {
+		return nil, aerr
+	}
 	return &api.Empty{}, nil
 }

@@ -92,6 +92,12 @@ func (s *Service) unpack(zipBytes []byte) (*code, *awserr.Error) {
 		return nil, awserr.New("RequestEntityTooLargeException", 413,
 			fmt.Sprintf("Request must be smaller than %d bytes for the CreateFunction operation", maxZipRequestBytes))
 	}
+	return s.unpackArchive(zipBytes)
+}
+
+// unpackArchive is unpack without the direct-upload size limit (archives
+// read from S3).
+func (s *Service) unpackArchive(zipBytes []byte) (*code, *awserr.Error) {
 	zr, err := zip.NewReader(bytes.NewReader(zipBytes), int64(len(zipBytes)))
 	if err != nil {
 		return nil, invalidParameter("Could not unzip uploaded file. Please check your file, then try to upload again.")
@@ -122,7 +128,7 @@ func (s *Service) unpack(zipBytes []byte) (*code, *awserr.Error) {
 	s.mu.Lock()
 	s.zips[h] = zipBytes
 	s.mu.Unlock()
-	return &code{sha256: h, size: int64(len(zipBytes)), dir: dir}, nil
+	return &code{sha256: h, size: int64(len(zipBytes)), unzipped: int64(total), dir: dir}, nil
 }
 
 // extract writes a zip's files under dir, refusing paths that leave it.
@@ -213,7 +219,6 @@ func (s *Service) CreateFunction(ctx context.Context, in *api.CreateFunctionRequ
 		PackageType:      "Zip",
 		LogFormat:        "Text",
 		LogGroup:         "/aws/lambda/" + k.name,
-		Layers:           in.Layers,
 		KMSKeyArn:        deref(in.KMSKeyArn),
 	}
 	if in.Timeout != nil {
@@ -254,14 +259,17 @@ func (s *Service) CreateFunction(ctx context.Context, in *api.CreateFunctionRequ
 	if in.Code.ImageUri != nil {
 		return nil, invalidParameter("Virga runs Zip functions only: container image functions (PackageType Image) need a container engine.")
 	}
-	if in.Code.S3Bucket != nil || in.Code.S3Key != nil {
-		return nil, invalidParameter("Virga cannot read function code from S3 yet: upload it as ZipFile.")
+	if cfg.Layers, aerr = s.resolveLayers(ctx, k, in.Layers); aerr != nil {
+		return nil, aerr
 	}
-	if len(in.Code.ZipFile) == 0 {
-		return nil, invalidParameter("Please provide a source for function code.")
-	}
-	c, aerr := s.unpack(in.Code.ZipFile)
+	c, aerr := s.functionCode(ctx, "CreateFunction", k.region, in.Code.ZipFile, in.Code.S3Bucket, in.Code.S3Key, in.Code.S3ObjectVersion)
 	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkCodeSize(c, cfg.Layers); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := s.storeCode(c); aerr != nil {
 		return nil, aerr
 	}
 	now := s.clock.Now()
@@ -280,6 +288,11 @@ func (s *Service) CreateFunction(ctx context.Context, in *api.CreateFunctionRequ
 		return nil, api.ErrResourceConflictException("Function already exist: "+k.name).With("Type", "User")
 	}
 	s.functions[k] = f
+	if aerr := s.journalNew(f); aerr != nil {
+		delete(s.functions, k)
+		s.mu.Unlock()
+		return nil, aerr
+	}
 	s.mu.Unlock()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -288,9 +301,11 @@ func (s *Service) CreateFunction(ctx context.Context, in *api.CreateFunctionRequ
 	out.StateReason = str("The function is being created.")
 	out.StateReasonCode = str("Creating")
 	if in.Publish != nil && *in.Publish {
-		v := f.publish(s, "")
-		out = v.toAPI(api.StatePending, "")
-		out.LastUpdateStatus = nil
+		v, created, aerr := f.publish(s, "")
+		if aerr != nil {
+			return nil, aerr
+		}
+		out = publishedOutput(v, created, false)
 	}
 	return out, nil
 }
@@ -314,8 +329,8 @@ func (s *Service) GetFunction(ctx context.Context, in *api.GetFunctionRequest) (
 		return nil, aerr
 	}
 	out := &api.GetFunctionResponse{
-		Configuration: v.toAPI(api.StateActive, api.LastUpdateStatusSuccessful),
-		Code:          &api.FunctionCodeLocation{RepositoryType: str("S3"), Location: str(s.codeURL(ep, v.code))},
+		Configuration: v.describe(q),
+		Code:          &api.FunctionCodeLocation{RepositoryType: str("S3"), Location: str(s.codeURL(ep, v.code.sha256))},
 	}
 	if len(f.tags) > 0 {
 		out.Tags = f.tags
@@ -324,11 +339,6 @@ func (s *Service) GetFunction(ctx context.Context, in *api.GetFunctionRequest) (
 		out.Concurrency = &api.Concurrency{ReservedConcurrentExecutions: i32(*f.reserved)}
 	}
 	return out, nil
-}
-
-// codeURL is where GetFunction says the code can be downloaded.
-func (s *Service) codeURL(endpoint string, c *code) string {
-	return endpoint + "/_virga/lambda/code/" + strings.TrimPrefix(filepath.Base(c.dir), "") + ".zip"
 }
 
 // resolveExact resolves a qualifier without weighted routing (management
@@ -353,7 +363,7 @@ func (s *Service) GetFunctionConfiguration(ctx context.Context, in *api.GetFunct
 	if aerr != nil {
 		return nil, aerr
 	}
-	return v.toAPI(api.StateActive, api.LastUpdateStatusSuccessful), nil
+	return v.describe(q), nil
 }
 
 // ListFunctions lists the caller's functions in the region, by name, in
@@ -373,10 +383,13 @@ func (s *Service) ListFunctions(ctx context.Context, in *api.ListFunctionsReques
 	var items []api.FunctionConfiguration
 	for _, f := range fns {
 		f.mu.Lock()
-		items = append(items, *f.latest.toAPI(api.StateActive, api.LastUpdateStatusSuccessful))
-		if all {
+		if !all {
+			items = append(items, *f.latest.describe(""))
+		} else {
+			// With ALL every entry, $LATEST too, has its qualified ARN.
+			items = append(items, *f.latest.describe(latest))
 			for _, v := range f.sortedVersions() {
-				items = append(items, *v.toAPI(api.StateActive, api.LastUpdateStatusSuccessful))
+				items = append(items, *v.describe(v.name))
 			}
 		}
 		f.mu.Unlock()
@@ -431,22 +444,33 @@ func (s *Service) DeleteFunction(ctx context.Context, in *api.DeleteFunctionRequ
 	if q == latest {
 		return nil, invalidParameter("$LATEST version cannot be deleted without deleting the function.")
 	}
+	if q != "" && !isVersionNumber(q) {
+		return nil, invalidParameter("Deletion of aliases is not currently supported.")
+	}
 	f.mu.Lock()
 	if q != "" {
 		v := f.versions[q]
 		if v == nil {
+			// AWS answers 204 for a version that does not exist.
 			f.mu.Unlock()
-			return nil, errFunctionNotFound(f.arn() + ":" + q)
+			return &api.DeleteFunctionResponse{StatusCode: i32(204)}, nil
 		}
-		for _, a := range f.aliases {
-			if a.version == q || a.weights[q] > 0 {
-				f.mu.Unlock()
-				return nil, api.ErrResourceConflictException(fmt.Sprintf("Unable to delete version because the following aliases reference it: [%s]", a.name)).With("Type", "User")
-			}
+		if users := f.aliasesOf(q); len(users) > 0 {
+			f.mu.Unlock()
+			return nil, api.ErrResourceConflictException(fmt.Sprintf("Unable to delete version because the following aliases reference it: [%s]", strings.Join(users, ", "))).With("Type", "User")
 		}
 		delete(f.versions, q)
+		delete(f.policies, q)
+		delete(f.eventConfigs, q)
+		aerr := s.unjournalVersion(f, q)
+		if aerr == nil {
+			aerr = s.journalFunction(f)
+		}
 		f.mu.Unlock()
 		v.pool.retire()
+		if aerr != nil {
+			return nil, aerr
+		}
 		return &api.DeleteFunctionResponse{StatusCode: i32(204)}, nil
 	}
 	f.deleted = true
@@ -455,8 +479,12 @@ func (s *Service) DeleteFunction(ctx context.Context, in *api.DeleteFunctionRequ
 	s.mu.Lock()
 	if s.functions[f.key] == f {
 		delete(s.functions, f.key)
+		aerr = s.unjournalFunction(f.key)
 	}
 	s.mu.Unlock()
+	if aerr != nil {
+		return nil, aerr
+	}
 	for _, v := range vs {
 		v.pool.retire()
 	}
@@ -483,18 +511,19 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *api.UpdateFunction
 	if in.ImageUri != nil {
 		return nil, invalidParameter("Virga runs Zip functions only: container image functions (PackageType Image) need a container engine.")
 	}
-	if in.S3Bucket != nil || in.S3Key != nil {
-		return nil, invalidParameter("Virga cannot read function code from S3 yet: upload it as ZipFile.")
-	}
-	if len(in.ZipFile) == 0 {
-		return nil, invalidParameter("Please provide a source for function code.")
-	}
-	c, aerr := s.unpack(in.ZipFile)
+	c, aerr := s.functionCode(ctx, "UpdateFunctionCode", f.key.region, in.ZipFile, in.S3Bucket, in.S3Key, in.S3ObjectVersion)
 	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := s.storeCode(c); aerr != nil {
 		return nil, aerr
 	}
 	f.mu.Lock()
 	if aerr := checkRevision(in.RevisionId, f.latest.revisionID); aerr != nil {
+		f.mu.Unlock()
+		return nil, aerr
+	}
+	if aerr := checkCodeSize(c, f.latest.cfg.Layers); aerr != nil {
 		f.mu.Unlock()
 		return nil, aerr
 	}
@@ -513,12 +542,19 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *api.UpdateFunction
 	out := nv.toAPI(api.StateActive, api.LastUpdateStatusInProgress)
 	out.LastUpdateStatusReason = str("The function is being created.")
 	out.LastUpdateStatusReasonCode = str("Creating")
-	if in.Publish != nil && *in.Publish {
-		v := f.publish(s, "")
-		out = v.toAPI(api.StateActive, api.LastUpdateStatusInProgress)
+	aerr = s.journalFunction(f)
+	if aerr == nil && in.Publish != nil && *in.Publish {
+		var v *version
+		var created bool
+		if v, created, aerr = f.publish(s, ""); aerr == nil {
+			out = publishedOutput(v, created, true)
+		}
 	}
 	f.mu.Unlock()
 	old.pool.retire()
+	if aerr != nil {
+		return nil, aerr
+	}
 	return out, nil
 }
 
@@ -533,6 +569,12 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *api.Updat
 	}
 	if in.Runtime != nil {
 		if aerr := checkRuntime(*in.Runtime); aerr != nil {
+			return nil, aerr
+		}
+	}
+	var layers []layerRef
+	if in.Layers != nil {
+		if layers, aerr = s.resolveLayers(ctx, f.key, in.Layers); aerr != nil {
 			return nil, aerr
 		}
 	}
@@ -569,7 +611,11 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *api.Updat
 		cfg.TracingMode = *in.TracingConfig.Mode
 	}
 	if in.Layers != nil {
-		cfg.Layers = in.Layers
+		cfg.Layers = layers
+		if aerr := checkCodeSize(old.code, layers); aerr != nil {
+			f.mu.Unlock()
+			return nil, aerr
+		}
 	}
 	if in.EphemeralStorage != nil && in.EphemeralStorage.Size != nil {
 		cfg.EphemeralStorage = *in.EphemeralStorage.Size
@@ -587,8 +633,12 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *api.Updat
 	out := nv.toAPI(api.StateActive, api.LastUpdateStatusInProgress)
 	out.LastUpdateStatusReason = str("The function is being created.")
 	out.LastUpdateStatusReasonCode = str("Creating")
+	aerr = s.journalFunction(f)
 	f.mu.Unlock()
 	old.pool.retire()
+	if aerr != nil {
+		return nil, aerr
+	}
 	return out, nil
 }
 
@@ -643,16 +693,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// publish snapshots $LATEST as the next version. f.mu must be held.
-func (f *function) publish(s *Service, description string) *version {
-	l := f.latest
-	v := &version{fn: f, name: fmt.Sprint(f.nextVer), cfg: l.cfg, code: l.code, lastModified: s.clock.Now(), revisionID: s.ids.UUID()}
-	if description != "" {
-		v.cfg.Description = description
-	}
-	f.nextVer++
-	f.versions[v.name] = v
-	return v
 }

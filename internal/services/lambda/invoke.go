@@ -115,6 +115,9 @@ type invocation struct {
 	payload       []byte
 	clientContext string
 	endpoint      string
+	// chunk, when set, receives the response as the function streams it
+	// (InvokeWithResponseStream); the outcome's payload is then empty.
+	chunk func([]byte)
 }
 
 // outcome is what running an invocation produced.
@@ -201,11 +204,15 @@ func (s *Service) start(v *version, endpoint string) (*instance, error) {
 		group:  cfg.LogGroup,
 		stream: now.Format("2006/01/02") + "/[" + v.name + "]" + s.ids.Hex(16),
 	}
-	launch, err := runtime.Command(cfg.Runtime, v.code.dir, "", s.runtimeDir)
+	optDir, err := s.layerDir(v)
 	if err != nil {
 		return nil, err
 	}
-	env := s.environment(v, in, endpoint)
+	launch, err := runtime.Command(cfg.Runtime, v.code.dir, optDir, s.runtimeDir)
+	if err != nil {
+		return nil, err
+	}
+	env := layerEnvironment(s.environment(v, in, endpoint), cfg.Runtime, optDir)
 	env = append(env, launch.Env...)
 	rt, err := runtime.Start(runtime.Config{
 		Path:   launch.Path,
@@ -333,7 +340,7 @@ func (s *Service) credentials(v *version) []string {
 // holds a concurrency slot.
 func (s *Service) run(ctx context.Context, v *version, inv invocation, arn string) outcome {
 	out := outcome{version: v.name}
-	in, cold, err := s.acquire(v, inv.endpoint)
+	in, _, err := s.acquire(v, inv.endpoint)
 	if err != nil {
 		e, ok := runtime.IsEntrypointError(err)
 		if !ok {
@@ -350,12 +357,12 @@ func (s *Service) run(ctx context.Context, v *version, inv invocation, arn strin
 	in.inInv = true
 	in.lines = nil
 	in.mu.Unlock()
-	_ = cold
 	invocation := runtime.Invocation{
 		RequestID:     inv.requestID,
 		Payload:       inv.payload,
 		FunctionARN:   arn,
 		ClientContext: inv.clientContext,
+		Chunk:         inv.chunk,
 		TraceID:       "Root=1-" + fmt.Sprintf("%08x", s.clock.Now().Unix()) + "-" + s.ids.Hex(12) + ";Parent=" + s.ids.Hex(8) + ";Sampled=0",
 	}
 	// The function may call back into Virga while it runs: wait without

@@ -58,6 +58,9 @@ type Options struct {
 	// AccountConcurrency is the concurrent executions quota per account
 	// and region; 0 means AWS's default of 1000.
 	AccountConcurrency int
+	// Code reads deployment packages and layer archives from S3
+	// (Code.S3Bucket/S3Key); nil makes S3 sources fail with an error.
+	Code CodeSource
 }
 
 // Service implements the Lambda API.
@@ -86,6 +89,11 @@ type Service struct {
 
 	instancesMu sync.Mutex
 	instances   map[*instance]struct{}
+
+	layers    layerStore  // layers.go
+	urls      urlStore    // urls.go
+	downloads codeSigner  // code.go
+	persist   persistence // persist.go
 
 	asyncWG sync.WaitGroup
 }
@@ -152,11 +160,23 @@ func build(deps service.Deps, opts Options) (*Service, *service.Service, error) 
 		s.workDir, s.ownWorkDir = dir, true
 	}
 	s.runtimeDir = filepath.Join(s.workDir, "runtime")
+	s.downloads.key = []byte(s.ids.Hex(32))
+	if err := s.openState(deps.DataDir); err != nil {
+		if s.ownWorkDir {
+			os.RemoveAll(s.workDir)
+		}
+		return nil, nil, err
+	}
 	return s, &service.Service{
-		Model:      "lambda",
-		Operations: api.Operations(s),
-		Reset:      s.Reset,
-		Close:      s.Close,
+		Model:           "lambda",
+		Operations:      api.Operations(s),
+		ValidationError: validationFailure,
+		Reset:           s.Reset,
+		Close:           s.Close,
+		Snapshot:        s,
+		Bodies:          s.bodies,
+		Internal:        s.downloadHandler(),
+		Hosts:           s.urlHost,
 	}, nil
 }
 
@@ -173,8 +193,12 @@ func (s *Service) Reset() {
 		f.deleted = true
 		f.mu.Unlock()
 	}
+	s.resetState(old)
+	s.layers.reset()
+	s.urls.reset()
 	s.killAll()
 	os.RemoveAll(filepath.Join(s.workDir, "code"))
+	os.RemoveAll(filepath.Join(s.workDir, "opt"))
 }
 
 // Close kills every instance and removes the service's working files.
@@ -183,10 +207,11 @@ func (s *Service) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.killAll()
+	err := s.closeState()
 	if s.ownWorkDir {
 		os.RemoveAll(s.workDir)
 	}
-	return nil
+	return err
 }
 
 // killAll kills every running instance and waits for them to end.

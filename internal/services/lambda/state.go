@@ -31,9 +31,9 @@ type function struct {
 	inflight int
 	// eventConfigs are the asynchronous invocation settings by qualifier.
 	eventConfigs map[string]*eventConfig
-	// policy is the resource-based policy's statements in order.
-	policy   []policyStatement
-	policyID string
+	// policies are the resource-based policies by qualifier ($LATEST for
+	// the unqualified function; see policy.go).
+	policies map[string]*resourcePolicy
 	deleted  bool
 }
 
@@ -51,7 +51,7 @@ type config struct {
 	Timeout          int32             `json:"timeout"`
 	MemorySize       int32             `json:"memorySize"`
 	Environment      map[string]string `json:"environment,omitempty"`
-	Layers           []string          `json:"layers,omitempty"`
+	Layers           []layerRef        `json:"layers,omitempty"`
 	EphemeralStorage int32             `json:"ephemeralStorage"`
 	Architectures    []string          `json:"architectures"`
 	DeadLetterTarget string            `json:"deadLetterTarget,omitempty"`
@@ -64,10 +64,11 @@ type config struct {
 
 // code is an unpacked deployment package.
 type code struct {
-	sha256 string // base64 SHA-256 of the zip
-	size   int64
-	dir    string // the unzipped task root
-	blob   string // the zip's blob id
+	sha256   string // base64 SHA-256 of the zip
+	size     int64
+	unzipped int64  // the files' total size, unzipped
+	dir      string // the unzipped task root
+	blob     string // the zip's blob id
 }
 
 // version is one immutable snapshot of a function's code and configuration.
@@ -81,6 +82,10 @@ type version struct {
 	lastModified time.Time
 	revisionID   string
 	description  string
+	// origin identifies the $LATEST snapshot a version was published from
+	// (for $LATEST, itself once asked; see versions.go), so publishing
+	// again without changes returns the same version.
+	origin string
 	// updateStatus is LastUpdateStatus: Successful once the update that
 	// made this snapshot was applied.
 	reportPending bool
@@ -107,16 +112,6 @@ type eventConfig struct {
 	onSuccess    string
 	onFailure    string
 	lastModified time.Time
-}
-
-// policyStatement is one statement of a function's resource policy.
-type policyStatement struct {
-	Sid       string         `json:"Sid"`
-	Effect    string         `json:"Effect"`
-	Principal any            `json:"Principal"`
-	Action    string         `json:"Action"`
-	Resource  string         `json:"Resource"`
-	Condition map[string]any `json:"Condition,omitempty"`
 }
 
 // toAPI renders the version's configuration as FunctionConfiguration.
@@ -162,7 +157,7 @@ func (v *version) toAPI(state, updateStatus string) *api.FunctionConfiguration {
 		out.KMSKeyArn = str(c.KMSKeyArn)
 	}
 	for _, l := range c.Layers {
-		out.Layers = append(out.Layers, api.Layer{Arn: str(l)})
+		out.Layers = append(out.Layers, api.Layer{Arn: str(l.Arn), CodeSize: ptr(l.CodeSize)})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +25,18 @@ import (
 // synchronous invocation (6 MB).
 const MaxResponseSize = 6 * 1024 * 1024
 
+// MaxStreamedResponseSize is the largest response a function may stream
+// (200 MiB).
+const MaxStreamedResponseSize = 200 << 20
+
 // maxErrorSize bounds the error documents the runtime may post.
 const maxErrorSize = 1 << 20
+
+// The trailers a runtime sets on a streamed /response that fails midway.
+const (
+	trailerErrorType = "Lambda-Runtime-Function-Error-Type"
+	trailerErrorBody = "Lambda-Runtime-Function-Error-Body"
+)
 
 // Config describes the process of one instance.
 type Config struct {
@@ -53,6 +64,13 @@ type Invocation struct {
 	TraceID         string
 	ClientContext   string
 	CognitoIdentity string
+	// Chunk, when set, receives the /response body as it arrives, in the
+	// order read, instead of it being collected into Result.Payload, so a
+	// response the function streams (chunked, Lambda-Runtime-Function-
+	// Response-Mode: streaming) reaches the caller while the function
+	// still runs. Chunk is called from the Runtime API server and may
+	// block to apply back-pressure; p is the callee's to keep.
+	Chunk func(p []byte)
 }
 
 // Outcome says how an invocation ended.
@@ -486,20 +504,81 @@ func (in *Instance) post(w http.ResponseWriter, r *http.Request, id, kind string
 		c.finish(Result{Outcome: FunctionError, Payload: body, ErrorType: errType})
 		return
 	}
+	if c.inv.Chunk != nil {
+		in.stream(w, r, c)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, int64(in.cfg.MaxResponse)+1))
 	if err != nil {
 		writeStatus(w, http.StatusBadRequest, "InvalidRequest", err.Error())
 		return
 	}
 	if len(body) > in.cfg.MaxResponse {
-		msg := fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", in.cfg.MaxResponse)
-		writeStatus(w, http.StatusRequestEntityTooLarge, "Function.ResponseSizeTooLarge", msg)
-		doc, _ := json.Marshal(map[string]string{"errorMessage": msg, "errorType": "Function.ResponseSizeTooLarge"})
-		c.finish(Result{Outcome: ResponseTooLarge, Payload: doc, ErrorType: "Function.ResponseSizeTooLarge"})
+		tooLarge(w, c, in.cfg.MaxResponse)
 		return
 	}
 	writeStatus(w, http.StatusAccepted, "", "")
+	if res, failed := trailerError(r); failed {
+		c.finish(res)
+		return
+	}
 	c.finish(Result{Outcome: Success, Payload: body})
+}
+
+// tooLarge ends an invocation whose response passed limit.
+func tooLarge(w http.ResponseWriter, c *call, limit int) {
+	msg := fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", limit)
+	writeStatus(w, http.StatusRequestEntityTooLarge, "Function.ResponseSizeTooLarge", msg)
+	doc, _ := json.Marshal(map[string]string{"errorMessage": msg, "errorType": "Function.ResponseSizeTooLarge"})
+	c.finish(Result{Outcome: ResponseTooLarge, Payload: doc, ErrorType: "Function.ResponseSizeTooLarge"})
+}
+
+// trailerError reads the error a runtime reports in the trailers of a
+// streamed response (after the body was read to its end): the error type,
+// and the error document base64-encoded.
+func trailerError(r *http.Request) (Result, bool) {
+	errType := r.Trailer.Get(trailerErrorType)
+	if errType == "" {
+		return Result{}, false
+	}
+	doc, err := base64.StdEncoding.DecodeString(r.Trailer.Get(trailerErrorBody))
+	if err != nil || len(doc) == 0 {
+		doc, _ = json.Marshal(map[string]string{"errorType": errType, "errorMessage": ""})
+	}
+	return Result{Outcome: FunctionError, Payload: doc, ErrorType: errType}, true
+}
+
+// stream hands a /response body to the invocation's Chunk as it arrives,
+// up to MaxStreamedResponseSize.
+func (in *Instance) stream(w http.ResponseWriter, r *http.Request, c *call) {
+	buf := make([]byte, 64<<10)
+	total := 0
+	for {
+		n, err := r.Body.Read(buf)
+		if n > 0 {
+			total += n
+			if total > MaxStreamedResponseSize {
+				tooLarge(w, c, MaxStreamedResponseSize)
+				return
+			}
+			c.inv.Chunk(append([]byte(nil), buf[:n]...))
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			writeStatus(w, http.StatusBadRequest, "InvalidRequest", err.Error())
+			doc, _ := json.Marshal(map[string]string{"errorType": "Runtime.TruncatedResponse", "errorMessage": "The response stream ended unexpectedly: " + err.Error()})
+			c.finish(Result{Outcome: FunctionError, Payload: doc, ErrorType: "Runtime.TruncatedResponse"})
+			return
+		}
+	}
+	writeStatus(w, http.StatusAccepted, "", "")
+	if res, failed := trailerError(r); failed {
+		c.finish(res)
+		return
+	}
+	c.finish(Result{Outcome: Success})
 }
 
 func (in *Instance) postInitError(w http.ResponseWriter, r *http.Request) {

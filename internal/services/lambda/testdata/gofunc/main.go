@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ type event struct {
 	Ms     int    `json:"ms"`
 	Size   int    `json:"size"`
 	Text   string `json:"text"`
+	File   string `json:"file,omitempty"`
 }
 
 func handle(ctx context.Context, e event) (any, error) {
@@ -33,6 +35,29 @@ func handle(ctx context.Context, e event) (any, error) {
 		return "printed", nil
 	case "big":
 		return strings.Repeat("x", e.Size), nil
+	case "stream":
+		// A streamed response: "first ", then, once e.File exists (the
+		// caller creates it when it has the first chunk), "second".
+		pr, pw := io.Pipe()
+		go func() {
+			pw.Write([]byte("first "))
+			for i := 0; i < 500 && e.File != ""; i++ {
+				if _, err := os.Stat(e.File); err == nil {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			pw.Write([]byte("second"))
+			pw.Close()
+		}()
+		return pr, nil
+	case "streamerror":
+		pr, pw := io.Pipe()
+		go func() {
+			pw.Write([]byte("partial"))
+			pw.CloseWithError(errors.New("stream broke: " + e.Text))
+		}()
+		return pr, nil
 	case "exit":
 		os.Exit(3)
 	case "env":

@@ -1,0 +1,547 @@
+package lambda
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/virga-aws/virga/internal/awserr"
+	"github.com/virga-aws/virga/internal/state"
+)
+
+// Journal layout (see internal/state), under DataDir/lambda: one record
+// per function in nsFunctions keyed "<account>/<region>/<name>" (the
+// $LATEST snapshot, tags, reserved concurrency, the next version number,
+// the asynchronous settings and resource policies of every qualifier), one
+// per published version in nsVersions keyed "<function key>/<number>", and
+// one per alias in nsAliases keyed "<function key>/<alias>". Deployment
+// packages are blobs in DataDir/lambda/blobs, named by the first 32 hex
+// digits of their SHA-256, written before the records that name them.
+// Running instances, queued asynchronous events, layers and function URLs
+// are not journaled. A restart unpacks the packages again and brings every
+// function back Active with no instance running.
+const (
+	nsFunctions = "lambda/functions"
+	nsVersions  = "lambda/versions"
+	nsAliases   = "lambda/aliases"
+)
+
+// persistence is the service's durable state: the journal and the blob
+// store of deployment packages. With no data directory the journal is
+// state.Discard and the blobs live in memory, filled only when a snapshot
+// asks for them.
+type persistence struct {
+	log     state.Log
+	durable bool
+	blobs   state.Blobs
+	close   []func() error
+}
+
+// openState opens the journal and blobs under dataDir ("" for memory) and
+// restores the functions recorded there.
+func (s *Service) openState(dataDir string) error {
+	if dataDir == "" {
+		mb := state.NewMemBlobs("", 0)
+		s.persist = persistence{log: state.Discard, blobs: mb, close: []func() error{mb.Close}}
+		return nil
+	}
+	dir := filepath.Join(dataDir, "lambda")
+	j, err := state.OpenJournal(dir, state.Options{Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("lambda: %w", err)
+	}
+	db, err := state.OpenDirBlobs(dir, state.Options{Logger: s.log})
+	if err != nil {
+		j.Close()
+		return fmt.Errorf("lambda: %w", err)
+	}
+	s.persist = persistence{log: j, durable: true, blobs: db, close: []func() error{j.Close, db.Close}}
+	r := s.newRestorer()
+	if err := j.Replay(r.record); err != nil {
+		s.closeState()
+		return fmt.Errorf("lambda: restoring state: %w", err)
+	}
+	r.finish()
+	s.functions = r.functions
+	keep := map[string]bool{}
+	for _, id := range s.codeBlobs() {
+		keep[id] = true
+	}
+	if _, err := db.Sweep(func(id string) bool { return keep[id] }); err != nil {
+		s.log.Warn("lambda: removing unused code blobs", "error", err)
+	}
+	return nil
+}
+
+// closeState closes the journal and the blob store.
+func (s *Service) closeState() error {
+	var errs []error
+	for _, c := range s.persist.close {
+		errs = append(errs, c())
+	}
+	s.persist.close = nil
+	return errors.Join(errs...)
+}
+
+func functionKey(k funcKey) string { return k.account + "/" + k.region + "/" + k.name }
+
+// blobID names a package's blob: the first 32 hex digits of its SHA-256
+// (given in base64, as CodeSha256), "" for a malformed hash.
+func blobID(sha string) string {
+	raw, err := base64.StdEncoding.DecodeString(sha)
+	if err != nil || len(raw) != sha256.Size {
+		return ""
+	}
+	return hex.EncodeToString(raw)[:32]
+}
+
+// functionRecord is a function's journal record.
+type functionRecord struct {
+	Account      string                       `json:"account"`
+	Region       string                       `json:"region"`
+	Name         string                       `json:"name"`
+	Latest       versionRecord                `json:"latest"`
+	NextVersion  int                          `json:"nextVersion"`
+	Tags         map[string]string            `json:"tags,omitempty"`
+	Reserved     *int32                       `json:"reserved,omitempty"`
+	EventConfigs map[string]eventConfigRecord `json:"eventConfigs,omitempty"`
+	Policies     map[string][]policyStatement `json:"policies,omitempty"`
+}
+
+// versionRecord is a version's snapshot ($LATEST's inside its function's
+// record).
+type versionRecord struct {
+	Name         string     `json:"name"`
+	Config       config     `json:"config"`
+	Code         codeRecord `json:"code"`
+	LastModified time.Time  `json:"lastModified"`
+	RevisionID   string     `json:"revisionId"`
+	Origin       string     `json:"origin,omitempty"`
+}
+
+// codeRecord names a version's deployment package.
+type codeRecord struct {
+	Sha256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+	Unzipped int64  `json:"unzipped"`
+}
+
+// aliasRecord is an alias's journal record.
+type aliasRecord struct {
+	Name        string             `json:"name"`
+	Version     string             `json:"version"`
+	Description string             `json:"description,omitempty"`
+	Weights     map[string]float64 `json:"weights,omitempty"`
+	RevisionID  string             `json:"revisionId"`
+}
+
+// eventConfigRecord is a qualifier's asynchronous invocation settings.
+type eventConfigRecord struct {
+	MaxRetries   *int32    `json:"maxRetries,omitempty"`
+	MaxAge       *int32    `json:"maxAge,omitempty"`
+	OnSuccess    string    `json:"onSuccess,omitempty"`
+	OnFailure    string    `json:"onFailure,omitempty"`
+	LastModified time.Time `json:"lastModified"`
+}
+
+func (v *version) record() versionRecord {
+	return versionRecord{
+		Name: v.name, Config: v.cfg, LastModified: v.lastModified, RevisionID: v.revisionID, Origin: v.origin,
+		Code: codeRecord{Sha256: v.code.sha256, Size: v.code.size, Unzipped: v.code.unzipped},
+	}
+}
+
+func (a *alias) record() aliasRecord {
+	return aliasRecord{Name: a.name, Version: a.version, Description: a.description, Weights: a.weights, RevisionID: a.revisionID}
+}
+
+// functionEntry encodes f's record as the journal and snapshots store it.
+// f.mu must be held.
+func functionEntry(f *function) (ns, key string, value []byte, err error) {
+	rec := functionRecord{
+		Account: f.key.account, Region: f.key.region, Name: f.key.name,
+		Latest: f.latest.record(), NextVersion: f.nextVer, Tags: f.tags, Reserved: f.reserved,
+	}
+	for q, c := range f.eventConfigs {
+		if rec.EventConfigs == nil {
+			rec.EventConfigs = map[string]eventConfigRecord{}
+		}
+		rec.EventConfigs[q] = eventConfigRecord{MaxRetries: c.maxRetries, MaxAge: c.maxAge, OnSuccess: c.onSuccess, OnFailure: c.onFailure, LastModified: c.lastModified}
+	}
+	for q, p := range f.policies {
+		if rec.Policies == nil {
+			rec.Policies = map[string][]policyStatement{}
+		}
+		rec.Policies[q] = p.statements
+	}
+	value, err = json.Marshal(rec)
+	return nsFunctions, functionKey(f.key), value, err
+}
+
+func versionEntry(f *function, v *version) (ns, key string, value []byte, err error) {
+	value, err = json.Marshal(v.record())
+	return nsVersions, functionKey(f.key) + "/" + v.name, value, err
+}
+
+func aliasEntry(f *function, a *alias) (ns, key string, value []byte, err error) {
+	value, err = json.Marshal(a.record())
+	return nsAliases, functionKey(f.key) + "/" + a.name, value, err
+}
+
+// put journals one entry.
+func (s *Service) put(ns, key string, value []byte, err error) *awserr.Error {
+	if err == nil {
+		err = s.persist.log.Put(ns, key, value)
+	}
+	if err != nil {
+		return awserr.Internal(fmt.Errorf("lambda: journal: %w", err))
+	}
+	return nil
+}
+
+// journalFunction journals f's record (not its versions or aliases). A
+// deleted function is not written back. f.mu must be held.
+func (s *Service) journalFunction(f *function) *awserr.Error {
+	if !s.persist.durable || f.deleted {
+		return nil
+	}
+	return s.put(functionEntry(f))
+}
+
+// journalNew journals a function just added to s.functions; s.mu must be
+// held (so a concurrent delete of the same name journals after it).
+func (s *Service) journalNew(f *function) *awserr.Error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return s.journalFunction(f)
+}
+
+// journalVersion journals a published version. f.mu must be held.
+func (s *Service) journalVersion(f *function, v *version) *awserr.Error {
+	if !s.persist.durable || f.deleted {
+		return nil
+	}
+	return s.put(versionEntry(f, v))
+}
+
+// unjournalVersion journals a version's deletion. f.mu must be held.
+func (s *Service) unjournalVersion(f *function, name string) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	if err := s.persist.log.Delete(nsVersions, functionKey(f.key)+"/"+name); err != nil {
+		return awserr.Internal(fmt.Errorf("lambda: journal: %w", err))
+	}
+	return nil
+}
+
+// journalAlias journals an alias. f.mu must be held.
+func (s *Service) journalAlias(f *function, a *alias) *awserr.Error {
+	if !s.persist.durable || f.deleted {
+		return nil
+	}
+	return s.put(aliasEntry(f, a))
+}
+
+// unjournalAlias journals an alias's deletion. f.mu must be held.
+func (s *Service) unjournalAlias(f *function, name string) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	if err := s.persist.log.Delete(nsAliases, functionKey(f.key)+"/"+name); err != nil {
+		return awserr.Internal(fmt.Errorf("lambda: journal: %w", err))
+	}
+	return nil
+}
+
+// unjournalFunction journals a function's deletion with its versions and
+// aliases. s.mu must be held.
+func (s *Service) unjournalFunction(k funcKey) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	key := functionKey(k)
+	for _, err := range []error{
+		s.persist.log.DeletePrefix(nsVersions, key+"/"),
+		s.persist.log.DeletePrefix(nsAliases, key+"/"),
+		s.persist.log.Delete(nsFunctions, key),
+	} {
+		if err != nil {
+			return awserr.Internal(fmt.Errorf("lambda: journal: %w", err))
+		}
+	}
+	return nil
+}
+
+// storeCode makes sure c's zip is in the blob store before a record names
+// it (durable mode only; memory mode writes blobs when a snapshot needs
+// them).
+func (s *Service) storeCode(c *code) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	if err := s.keepBlob(c.sha256); err != nil {
+		return awserr.Internal(err)
+	}
+	return nil
+}
+
+// keepBlob writes the zip with CodeSha256 sha to the blob store unless it
+// is there already.
+func (s *Service) keepBlob(sha string) error {
+	id := blobID(sha)
+	if id == "" {
+		return fmt.Errorf("lambda: malformed code hash %q", sha)
+	}
+	if b, err := s.persist.blobs.Open(id); err == nil {
+		b.Close()
+		return nil
+	}
+	zipBytes, ok := s.zipBytes(sha)
+	if !ok {
+		return fmt.Errorf("lambda: the package %s is gone", sha)
+	}
+	w, err := s.persist.blobs.Create()
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	if _, err := w.Write(zipBytes); err != nil {
+		return err
+	}
+	_, err = w.CommitAs(id)
+	return err
+}
+
+// codeBlobs returns the blob ids of every package a version refers to.
+func (s *Service) codeBlobs() []string {
+	seen := map[string]bool{}
+	var ids []string
+	s.mu.Lock()
+	fns := make([]*function, 0, len(s.functions))
+	for _, f := range s.functions {
+		fns = append(fns, f)
+	}
+	s.mu.Unlock()
+	for _, f := range fns {
+		f.mu.Lock()
+		for _, v := range append([]*version{f.latest}, f.sortedVersions()...) {
+			if id := blobID(v.code.sha256); id != "" && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		f.mu.Unlock()
+	}
+	return ids
+}
+
+// bodies is the service's Bodies hook: the blob store with every package
+// a function version refers to, written there first in memory mode.
+func (s *Service) bodies() (state.Blobs, []string) {
+	s.mu.Lock()
+	var shas []string
+	for _, f := range s.functions {
+		f.mu.Lock()
+		for _, v := range append([]*version{f.latest}, f.sortedVersions()...) {
+			shas = append(shas, v.code.sha256)
+		}
+		f.mu.Unlock()
+	}
+	s.mu.Unlock()
+	for _, sha := range shas {
+		if err := s.keepBlob(sha); err != nil {
+			s.log.Error("lambda: keeping a package for a snapshot", "sha256", sha, "error", err)
+		}
+	}
+	return s.persist.blobs, s.codeBlobs()
+}
+
+// resetState drops the journal records and the package blobs of the
+// functions in old (the state Reset just replaced).
+func (s *Service) resetState(old map[funcKey]*function) {
+	if s.persist.durable {
+		for _, ns := range []string{nsFunctions, nsVersions, nsAliases} {
+			if err := s.persist.log.DeletePrefix(ns, ""); err != nil {
+				s.log.Error("lambda: journal reset", "error", err)
+			}
+		}
+	}
+	for _, f := range old {
+		f.mu.Lock()
+		vs := append([]*version{f.latest}, f.sortedVersions()...)
+		f.mu.Unlock()
+		for _, v := range vs {
+			if id := blobID(v.code.sha256); id != "" {
+				s.persist.blobs.Remove(id)
+			}
+		}
+	}
+}
+
+// restorer rebuilds functions from journal records or snapshot lines.
+type restorer struct {
+	s         *Service
+	functions map[funcKey]*function
+	byKey     map[string]*function
+	codes     map[string]*code
+}
+
+func (s *Service) newRestorer() *restorer {
+	return &restorer{s: s, functions: map[funcKey]*function{}, byKey: map[string]*function{}, codes: map[string]*code{}}
+}
+
+var (
+	validAccount = regexp.MustCompile(`^\d{12}$`)
+	validRegion  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
+	validName    = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+)
+
+// record applies one record.
+func (r *restorer) record(ns, key string, value []byte) error {
+	switch ns {
+	case nsFunctions:
+		var rec functionRecord
+		if err := json.Unmarshal(value, &rec); err != nil {
+			return fmt.Errorf("function record %s: %w", key, err)
+		}
+		k := funcKey{rec.Account, rec.Region, rec.Name}
+		if !validAccount.MatchString(k.account) || !validRegion.MatchString(k.region) || !validName.MatchString(k.name) || functionKey(k) != key {
+			return fmt.Errorf("function record %s: bad account, region or name", key)
+		}
+		if rec.Latest.Name != latest {
+			return fmt.Errorf("function record %s: $LATEST is named %q", key, rec.Latest.Name)
+		}
+		f := &function{
+			key: k, versions: map[string]*version{}, aliases: map[string]*alias{}, nextVer: max(rec.NextVersion, 1),
+			tags: rec.Tags, reserved: rec.Reserved, eventConfigs: map[string]*eventConfig{}, policies: map[string]*resourcePolicy{},
+		}
+		v, err := r.version(f, rec.Latest)
+		if err != nil {
+			return fmt.Errorf("function record %s: %w", key, err)
+		}
+		f.latest = v
+		for q, c := range rec.EventConfigs {
+			f.eventConfigs[q] = &eventConfig{maxRetries: c.MaxRetries, maxAge: c.MaxAge, onSuccess: c.OnSuccess, onFailure: c.OnFailure, lastModified: c.LastModified}
+		}
+		for q, sts := range rec.Policies {
+			for _, st := range sts {
+				if st.Sid == "" || !json.Valid(st.JSON) {
+					return fmt.Errorf("function record %s: bad policy statement", key)
+				}
+			}
+			f.policies[q] = &resourcePolicy{statements: sts}
+		}
+		if old := r.functions[k]; old != nil {
+			return fmt.Errorf("function record %s: duplicate", key)
+		}
+		r.functions[k] = f
+		r.byKey[key] = f
+	case nsVersions, nsAliases:
+		i := strings.LastIndexByte(key, '/')
+		if i < 0 {
+			return fmt.Errorf("%s record %q: bad key", ns, key)
+		}
+		f := r.byKey[key[:i]]
+		if f == nil {
+			return nil // left by a function deleted while it was being written
+		}
+		if ns == nsVersions {
+			var rec versionRecord
+			if err := json.Unmarshal(value, &rec); err != nil {
+				return fmt.Errorf("version record %s: %w", key, err)
+			}
+			if !isVersionNumber(rec.Name) || rec.Name != key[i+1:] {
+				return fmt.Errorf("version record %s: bad name %q", key, rec.Name)
+			}
+			v, err := r.version(f, rec)
+			if err != nil {
+				return fmt.Errorf("version record %s: %w", key, err)
+			}
+			f.versions[rec.Name] = v
+			n, _ := strconv.Atoi(rec.Name)
+			f.nextVer = max(f.nextVer, n+1)
+			return nil
+		}
+		var rec aliasRecord
+		if err := json.Unmarshal(value, &rec); err != nil {
+			return fmt.Errorf("alias record %s: %w", key, err)
+		}
+		if checkAliasName(rec.Name) != nil || rec.Name != key[i+1:] {
+			return fmt.Errorf("alias record %s: bad name %q", key, rec.Name)
+		}
+		f.aliases[rec.Name] = &alias{name: rec.Name, version: rec.Version, description: rec.Description, weights: rec.Weights, revisionID: rec.RevisionID}
+	default:
+		return fmt.Errorf("unknown namespace %q", ns)
+	}
+	return nil
+}
+
+// version rebuilds a version, unpacking its package from the blob store.
+func (r *restorer) version(f *function, rec versionRecord) (*version, error) {
+	c, err := r.code(rec.Code)
+	if err != nil {
+		return nil, err
+	}
+	return &version{fn: f, name: rec.Name, cfg: rec.Config, code: c, lastModified: rec.LastModified, revisionID: rec.RevisionID, origin: rec.Origin}, nil
+}
+
+// code unpacks a package from its blob, once per package.
+func (r *restorer) code(cr codeRecord) (*code, error) {
+	if c := r.codes[cr.Sha256]; c != nil {
+		return c, nil
+	}
+	id := blobID(cr.Sha256)
+	if id == "" {
+		return nil, fmt.Errorf("malformed code hash %q", cr.Sha256)
+	}
+	b, err := r.s.persist.blobs.Open(id)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", cr.Sha256, err)
+	}
+	defer b.Close()
+	if b.Size() > 1<<32 {
+		return nil, fmt.Errorf("package %s: %d bytes", cr.Sha256, b.Size())
+	}
+	zipBytes, err := io.ReadAll(b)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", cr.Sha256, err)
+	}
+	sum := sha256.Sum256(zipBytes)
+	if base64.StdEncoding.EncodeToString(sum[:]) != cr.Sha256 {
+		return nil, fmt.Errorf("package %s: the blob's hash differs", cr.Sha256)
+	}
+	c, aerr := r.s.unpackArchive(zipBytes)
+	if aerr != nil {
+		return nil, fmt.Errorf("package %s: %s", cr.Sha256, aerr.Message)
+	}
+	r.codes[cr.Sha256] = c
+	return c, nil
+}
+
+// finish drops alias routing to versions that no longer exist (a torn
+// write), so every restored alias resolves.
+func (r *restorer) finish() {
+	for _, f := range r.functions {
+		for name, a := range f.aliases {
+			if f.checkTarget(a.version) != nil {
+				delete(f.aliases, name)
+				continue
+			}
+			for v := range a.weights {
+				if f.versions[v] == nil {
+					delete(a.weights, v)
+				}
+			}
+		}
+	}
+}

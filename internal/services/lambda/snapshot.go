@@ -1,0 +1,164 @@
+package lambda
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// snapshotLine is one line of a Lambda snapshot: a journal record (see
+// persist.go) with its namespace and key, so snapshots and the journal
+// share one encoding and one restore path.
+type snapshotLine struct {
+	NS    string          `json:"ns"`
+	Key   string          `json:"key"`
+	Value json.RawMessage `json:"value"`
+}
+
+// Snapshot writes every function as JSON lines of {"ns","key","value"}:
+// its record, then its versions' in order, then its aliases' by name,
+// functions sorted by account, region and name, so equal states give equal
+// snapshots. The deployment packages travel as blobs (the Bodies hook).
+// Instances, queued asynchronous events, layers and function URLs are not
+// saved. Requests must be stopped while it runs (the gateway's Pause).
+func (s *Service) Snapshot(w io.Writer) error {
+	s.mu.Lock()
+	fns := make([]*function, 0, len(s.functions))
+	for _, f := range s.functions {
+		fns = append(fns, f)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(fns, func(a, b *function) int {
+		return cmp.Or(cmp.Compare(a.key.account, b.key.account), cmp.Compare(a.key.region, b.key.region), cmp.Compare(a.key.name, b.key.name))
+	})
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, f := range fns {
+		if err := writeFunction(enc, f); err != nil {
+			return fmt.Errorf("lambda: snapshot %s: %w", f.arn(), err)
+		}
+	}
+	return bw.Flush()
+}
+
+// writeFunction writes f's lines, holding f.mu.
+func writeFunction(enc *json.Encoder, f *function) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.deleted {
+		return nil
+	}
+	write := func(ns, key string, value []byte, err error) error {
+		if err != nil {
+			return err
+		}
+		return enc.Encode(snapshotLine{ns, key, value})
+	}
+	if err := write(functionEntry(f)); err != nil {
+		return err
+	}
+	for _, v := range f.sortedVersions() {
+		if err := write(versionEntry(f, v)); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(f.aliases))
+	for n := range f.aliases {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if err := write(aliasEntry(f, f.aliases[n])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Restore replaces every function with those of a snapshot written by
+// Snapshot, whose packages are already in the blob store. It reads and
+// checks the whole snapshot (unpacking the packages) before changing
+// anything, so a snapshot that fails leaves the service as it was. Then it
+// drops the current state as Reset does (killing every instance; layers
+// and function URLs go too), installs the restored functions, Active with
+// no instance running, and, with a data directory, rewrites the journal so
+// a restart finds the loaded state.
+func (s *Service) Restore(r io.Reader) error {
+	rs := s.newRestorer()
+	dec := json.NewDecoder(r)
+	for n := 1; ; n++ {
+		var line snapshotLine
+		if err := dec.Decode(&line); err == io.EOF {
+			break
+		} else if err != nil {
+			return fmt.Errorf("lambda: restore: record %d: %w", n, err)
+		}
+		if err := rs.record(line.NS, line.Key, line.Value); err != nil {
+			return fmt.Errorf("lambda: restore: record %d: %w", n, err)
+		}
+	}
+	rs.finish()
+	s.mu.Lock()
+	old := s.functions
+	s.functions = rs.functions
+	s.accounts = map[accountKey]*accountUsage{}
+	s.mu.Unlock()
+	for _, f := range old {
+		f.mu.Lock()
+		f.deleted = true
+		f.mu.Unlock()
+	}
+	s.layers.reset()
+	s.urls.reset()
+	s.killAll()
+	if !s.persist.durable {
+		return nil
+	}
+	for _, ns := range []string{nsFunctions, nsVersions, nsAliases} {
+		if err := s.persist.log.DeletePrefix(ns, ""); err != nil {
+			return fmt.Errorf("lambda: restore: %w", err)
+		}
+	}
+	for _, f := range rs.functions {
+		if err := s.journalAll(f); err != nil {
+			return fmt.Errorf("lambda: restore: %w", err)
+		}
+	}
+	keep := map[string]bool{}
+	for _, id := range s.codeBlobs() {
+		keep[id] = true
+	}
+	for _, f := range old {
+		for _, v := range append([]*version{f.latest}, f.sortedVersions()...) {
+			if id := blobID(v.code.sha256); id != "" && !keep[id] {
+				keep[id] = true
+				s.persist.blobs.Remove(id)
+			}
+		}
+	}
+	return nil
+}
+
+// journalAll journals f with its versions and aliases.
+func (s *Service) journalAll(f *function) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if aerr := s.journalFunction(f); aerr != nil {
+		return aerr
+	}
+	for _, v := range f.versions {
+		if aerr := s.journalVersion(f, v); aerr != nil {
+			return aerr
+		}
+	}
+	for _, a := range f.aliases {
+		if aerr := s.journalAlias(f, a); aerr != nil {
+			return aerr
+		}
+	}
+	return nil
+}
