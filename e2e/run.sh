@@ -19,7 +19,8 @@ export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=test AWS_SECR
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER=""
 export E2E_WORK="$work"
 passed=0 failed=0
-for script in e2e/cli.sh e2e/boto3_flows.py e2e/cli_dynamodb.sh e2e/boto3_dynamodb.py; do
+for script in e2e/cli.sh e2e/boto3_flows.py e2e/cli_dynamodb.sh e2e/boto3_dynamodb.py \
+  e2e/cli_lambda.sh e2e/boto3_lambda.py; do
   echo "== $script"
   case "$script" in
     *.sh) bash "$script" ;;

@@ -1,12 +1,13 @@
 // Command virga-bench measures AWS-compatible endpoints (Virga, moto, the
-// limit server) side by side with aws-sdk-go-v2, and measures start-up time
-// and memory of a server process.
+// limit server) side by side with aws-sdk-go-v2, measures start-up time
+// and memory of a server process, and measures Lambda cold starts.
 //
 // Usage:
 //
 //	virga-bench [run] -targets name=URL,... [-workloads all] [-c 1,16] [-duration 5s] [-warmup 1s] [-out FILE]
 //	virga-bench startup -cmd "bin/virga --listen 127.0.0.1:PORT" -url http://127.0.0.1:PORT/_virga/health [-n 20] [-load] [-out FILE]
 //	virga-bench rss -pid N
+//	virga-bench lambda-cold -url http://127.0.0.1:4566 [-n 20] [-runtimes go,python] [-out FILE]
 package main
 
 import (
@@ -45,11 +46,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runStartup(ctx, args, stdout, stderr)
 	case "rss":
 		err = runRSS(args, stdout, stderr)
+	case "lambda-cold":
+		err = runLambdaCold(ctx, args, stdout, stderr)
 	case "help":
-		fmt.Fprintln(stdout, "usage: virga-bench [run|startup|rss] -h")
+		fmt.Fprintln(stdout, "usage: virga-bench [run|startup|rss|lambda-cold] -h")
 		return 0
 	default:
-		err = fmt.Errorf("unknown command %q; want run, startup or rss", sub)
+		err = fmt.Errorf("unknown command %q; want run, startup, rss or lambda-cold", sub)
 	}
 	switch {
 	case err == nil:
@@ -113,6 +116,21 @@ func runStartup(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	return writeOut(opts.Out, stdout, rep.WriteMarkdown)
+}
+
+// runLambdaCold measures Lambda cold starts and prints their Markdown
+// table.
+func runLambdaCold(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opts, err := bench.ParseLambdaColdArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	rep, err := bench.LambdaCold(ctx, opts, stderr)
+	if err != nil {
+		return err
+	}
+	rep.Command = commandLine()
 	return writeOut(opts.Out, stdout, rep.WriteMarkdown)
 }
 

@@ -21,6 +21,8 @@ func TestRunDispatch(t *testing.T) {
 		{[]string{"-workloads", "s3-put-4k"}, 1, "", "-targets is required"},
 		{[]string{"run", "-h"}, 0, "", "-targets"},
 		{[]string{"startup", "-url", "http://127.0.0.1:1/"}, 1, "", "-cmd is required"},
+		{[]string{"lambda-cold", "-n", "3"}, 1, "", "-url is required"},
+		{[]string{"lambda-cold", "-url", "http://127.0.0.1:1", "-runtimes", "java"}, 1, "", `unknown runtime "java"`},
 	}
 	for _, tt := range tests {
 		var stdout, stderr strings.Builder

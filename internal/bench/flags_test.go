@@ -61,7 +61,8 @@ func TestSelectWorkloads(t *testing.T) {
 	if err != nil || len(all) != len(workloads) {
 		t.Fatalf("SelectWorkloads(all) = %d workloads, %v; want %d", len(all), err, len(workloads))
 	}
-	wantNames := []string{"s3-put-4k", "s3-get-4k", "s3-put-1m", "s3-get-1m", "sqs-send", "sqs-send-recv-del", "ddb-put", "ddb-get", "ddb-query"}
+	wantNames := []string{"s3-put-4k", "s3-get-4k", "s3-put-1m", "s3-get-1m", "sqs-send", "sqs-send-recv-del", "ddb-put", "ddb-get", "ddb-query",
+		"lambda-invoke-go", "lambda-invoke-python"}
 	if !slices.Equal(WorkloadNames(), wantNames) {
 		t.Errorf("WorkloadNames() = %v, want %v", WorkloadNames(), wantNames)
 	}

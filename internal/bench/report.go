@@ -67,7 +67,7 @@ func moduleVersions() string {
 	if !ok {
 		return "aws-sdk-go-v2 (version unknown)"
 	}
-	want := []string{"github.com/aws/aws-sdk-go-v2", "github.com/aws/aws-sdk-go-v2/service/s3", "github.com/aws/aws-sdk-go-v2/service/sqs"}
+	want := []string{"github.com/aws/aws-sdk-go-v2", "github.com/aws/aws-sdk-go-v2/service/s3", "github.com/aws/aws-sdk-go-v2/service/sqs", "github.com/aws/aws-sdk-go-v2/service/dynamodb", "github.com/aws/aws-sdk-go-v2/service/lambda"}
 	var parts []string
 	for _, d := range info.Deps {
 		if slices.Contains(want, d.Path) {

@@ -75,7 +75,7 @@ func TestStartupMeasuresAndKills(t *testing.T) {
 	if err := rep.WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "| starts | min | p50 | max |\n|--:|--:|--:|--:|\n| 3 | ") || !strings.Contains(b.String(), "After load (9 workloads") {
+	if !strings.Contains(b.String(), "| starts | min | p50 | max |\n|--:|--:|--:|--:|\n| 3 | ") || !strings.Contains(b.String(), "After load (11 workloads") {
 		t.Errorf("startup Markdown lacks the start table or the load line:\n%s", b.String())
 	}
 }

@@ -67,6 +67,21 @@ var workloads = []Workload{
 	{Name: "ddb-put", Note: "one ~300-byte item", Setup: ddbPut},
 	{Name: "ddb-get", Note: "one ~300-byte item by its full key", Setup: ddbGet},
 	{Name: "ddb-query", Note: "one op = a Query returning a whole partition of 100 ~300-byte items", Setup: ddbQuery},
+	{
+		Name: "lambda-invoke-go",
+		Note: "one op = a RequestResponse Invoke, with a ~100-byte event, of a warm echo function built with aws-lambda-go " +
+			"(provided.al2023; setup starts one instance per worker); the function does no work, so the latency is the " +
+			"overhead of the endpoint (routing, dispatch to an instance, the Runtime API exchange) plus the function's " +
+			"runtime client plus the SDK client's HTTP round trip",
+		Unsupported: lambdaNotSupported,
+		Setup:       lambdaInvoke("go"),
+	},
+	{
+		Name:        "lambda-invoke-python",
+		Note:        "as lambda-invoke-go with a Python echo handler (python3.12, run by the endpoint's Python runtime client)",
+		Unsupported: lambdaNotSupported,
+		Setup:       lambdaInvoke("python"),
+	},
 }
 
 // Workloads returns every workload in table order.
