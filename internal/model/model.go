@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 
@@ -163,6 +164,20 @@ type Shape struct {
 
 // IsRequired reports whether the structure member name is required.
 func (s *Shape) IsRequired(name string) bool { return s.required[name] }
+
+// IntRange returns the values an integral shape type ("byte", "short",
+// "integer", "long") can hold; any other type gets the int64 range.
+func IntRange(typ string) (lo, hi int64) {
+	switch typ {
+	case "integer":
+		return math.MinInt32, math.MaxInt32
+	case "short":
+		return math.MinInt16, math.MaxInt16
+	case "byte":
+		return math.MinInt8, math.MaxInt8
+	}
+	return math.MinInt64, math.MaxInt64
+}
 
 // Member is a named structure member.
 type Member struct {

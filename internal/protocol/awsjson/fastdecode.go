@@ -232,7 +232,7 @@ func (d *directDecoder) value(r *model.Ref) (any, bool) {
 			}
 			i = int64(f)
 		}
-		if lo, hi := intRange(s.Type); i < lo || i > hi {
+		if lo, hi := model.IntRange(s.Type); i < lo || i > hi {
 			return nil, false
 		}
 		return i, true

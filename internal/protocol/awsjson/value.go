@@ -163,7 +163,7 @@ func FromJSON(raw any, r *model.Ref) (any, error) {
 			}
 			i = int64(f)
 		}
-		if lo, hi := intRange(s.Type); i < lo || i > hi {
+		if lo, hi := model.IntRange(s.Type); i < lo || i > hi {
 			return nil, typeErr(s, raw)
 		}
 		return i, nil
@@ -231,19 +231,6 @@ const (
 	minEpoch = -62135596800 - 86400
 	maxEpoch = 253402300800 + 86400
 )
-
-// intRange returns the bounds of an integer shape type.
-func intRange(typ string) (lo, hi int64) {
-	switch typ {
-	case "integer":
-		return math.MinInt32, math.MaxInt32
-	case "short":
-		return math.MinInt16, math.MaxInt16
-	case "byte":
-		return math.MinInt8, math.MaxInt8
-	}
-	return math.MinInt64, math.MaxInt64
-}
 
 func typeErr(s *model.Shape, raw any) error {
 	return fmt.Errorf("unexpected JSON %s for %s (%s)", jsonKind(raw), s.Name, s.Type)

@@ -165,7 +165,7 @@ func fromCBOR(raw any, r *model.Ref) (any, error) {
 		return b, nil
 	case "integer", "long", "short", "byte":
 		i, ok := toInt(raw)
-		if lo, hi := intRange(s.Type); !ok || i < lo || i > hi {
+		if lo, hi := model.IntRange(s.Type); !ok || i < lo || i > hi {
 			return nil, fmt.Errorf("%s for %s (%s) is not an integer in range", describe(raw), s.Name, s.Type)
 		}
 		return i, nil
@@ -301,19 +301,6 @@ func document(raw any) any {
 		return nil
 	}
 	return raw
-}
-
-// intRange returns the bounds of an integer shape type.
-func intRange(typ string) (lo, hi int64) {
-	switch typ {
-	case "integer":
-		return math.MinInt32, math.MaxInt32
-	case "short":
-		return math.MinInt16, math.MaxInt16
-	case "byte":
-		return math.MinInt8, math.MaxInt8
-	}
-	return math.MinInt64, math.MaxInt64
 }
 
 func typeErr(s *model.Shape, raw any) error {

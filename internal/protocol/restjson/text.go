@@ -42,7 +42,7 @@ func parseText(s string, r *model.Ref, defTime string) (any, error) {
 		return nil, fmt.Errorf("%q is not a boolean", s)
 	case "integer", "long", "short", "byte":
 		i, err := strconv.ParseInt(s, 10, 64)
-		if lo, hi := intRange(r.Shape.Type); err != nil || i < lo || i > hi {
+		if lo, hi := model.IntRange(r.Shape.Type); err != nil || i < lo || i > hi {
 			return nil, fmt.Errorf("%q is not a valid %s", s, r.Shape.Type)
 		}
 		return i, nil
@@ -93,19 +93,6 @@ func parseTime(s, format string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is out of range", s)
 	}
 	return t, nil
-}
-
-// intRange returns the bounds of an integer shape type.
-func intRange(typ string) (lo, hi int64) {
-	switch typ {
-	case "integer":
-		return math.MinInt32, math.MaxInt32
-	case "short":
-		return math.MinInt16, math.MaxInt16
-	case "byte":
-		return math.MinInt8, math.MaxInt8
-	}
-	return math.MinInt64, math.MaxInt64
 }
 
 // parseHeader converts a header's values: a list from comma-separated

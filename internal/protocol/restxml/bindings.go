@@ -184,15 +184,8 @@ func parseText(s string, r *model.Ref, defFormat string) (any, error) {
 }
 
 func inRange(n int64, typ string) bool {
-	switch typ {
-	case "integer":
-		return n >= math.MinInt32 && n <= math.MaxInt32
-	case "short":
-		return n >= math.MinInt16 && n <= math.MaxInt16
-	case "byte":
-		return n >= math.MinInt8 && n <= math.MaxInt8
-	}
-	return true
+	lo, hi := model.IntRange(typ)
+	return n >= lo && n <= hi
 }
 
 func parseFloat(s string) (any, error) {
