@@ -1,35 +1,20 @@
 """boto3 DynamoDB flows against a running Virga (AWS_ENDPOINT_URL): the Table
 resource, batch_writer, the conditions module, conditional writes,
 transactions and PartiQL."""
-import sys
 from decimal import Decimal
 
 import boto3
-import botocore.exceptions
 from boto3.dynamodb.conditions import Attr, Key
+
+from e2e_cases import case, client_error, finish
 
 ddb = boto3.resource("dynamodb")
 client = boto3.client("dynamodb")
 
-results = {"passed": 0, "failed": 0}
-
-
-def case(fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print("ok  ", fn.__name__)
-    except Exception as e:  # report every failure, keep going
-        results["failed"] += 1
-        print("FAIL", fn.__name__, repr(e))
-
 
 def error_code(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"], e.response["Error"]["Message"]
-    raise AssertionError("call succeeded, expected an error")
+    code, _, message = client_error(call)
+    return code, message
 
 
 table = ddb.create_table(
@@ -124,5 +109,4 @@ def legacy_parameters():
 
 
 client.delete_table(TableName="e2e-orders")
-print(f"boto3 dynamodb: {results['passed']} passed, {results['failed']} failed")
-sys.exit(1 if results["failed"] else 0)
+finish("boto3 dynamodb")

@@ -1,37 +1,22 @@
 """boto3 end-to-end flows against a running Virga (AWS_ENDPOINT_URL)."""
 import hashlib
 import os
-import sys
 import urllib.request
 
 import boto3
-import botocore.exceptions
 from boto3.s3.transfer import TransferConfig
+
+from e2e_cases import case, client_error, finish
 
 work = os.environ["E2E_WORK"]
 s3 = boto3.client("s3")
 sqs = boto3.client("sqs")
 sts = boto3.client("sts")
 
-results = {"passed": 0, "failed": 0}
-
-
-def case(fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print("ok  ", fn.__name__)
-    except Exception as e:  # report every failure, keep going
-        results["failed"] += 1
-        print("FAIL", fn.__name__, repr(e))
-
 
 def error_code(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]
-    raise AssertionError("call succeeded, expected an error")
+    code, status, _ = client_error(call)
+    return code, status
 
 
 @case
@@ -96,5 +81,4 @@ def sqs_send_receive_delete_and_fifo():
     assert error_code(lambda: sqs.get_queue_url(QueueName="e2e-missing"))[0] in ("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
 
 
-print(f"boto3: {results['passed']} passed, {results['failed']} failed")
-sys.exit(1 if results["failed"] else 0)
+finish("boto3")

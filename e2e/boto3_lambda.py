@@ -8,37 +8,20 @@ import hashlib
 import io
 import json
 import shutil
-import sys
 import time
 import zipfile
 
 import boto3
-import botocore.exceptions
+
+from e2e_cases import case, client_error, finish
 
 lam = boto3.client("lambda")
 sqs = boto3.client("sqs")
 logs = boto3.client("logs")
 ROLE = "arn:aws:iam::000000000000:role/e2e-boto3-lambda"
 
-results = {"passed": 0, "failed": 0}
 
-
-def case(fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print("ok  ", fn.__name__)
-    except Exception as e:  # report every failure, keep going
-        results["failed"] += 1
-        print("FAIL", fn.__name__, repr(e))
-
-
-def error_code(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Message"]
-    raise AssertionError("call succeeded, expected an error")
+error_code = client_error
 
 
 def zip_of(files):
@@ -228,5 +211,4 @@ def list_and_delete_functions():
     assert (code, status) == ("ResourceNotFoundException", 404), (code, status)
 
 
-print(f"boto3 lambda: {results['passed']} passed, {results['failed']} failed")
-sys.exit(1 if results["failed"] else 0)
+finish("boto3 lambda")
