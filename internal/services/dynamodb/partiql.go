@@ -420,11 +420,9 @@ func (s *Service) ExecuteTransaction(ctx context.Context, in *api.ExecuteTransac
 		if err != nil {
 			return nil, err
 		}
-		id := op.t.arn + "\x00" + op.pk + "\x00" + string(op.sk)
-		if seen[id] {
-			return nil, validationf("Transaction request cannot include multiple operations on one item")
+		if err := op.checkDistinct(seen); err != nil {
+			return nil, err
 		}
-		seen[id] = true
 		ops[i] = op
 	}
 	tables, reasons, err := s.commitTx(ops)

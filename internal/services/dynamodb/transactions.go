@@ -39,6 +39,17 @@ type txOp struct {
 	insert bool
 }
 
+// checkDistinct rejects a transaction naming op's item a second time;
+// seen holds the items named so far.
+func (op *txOp) checkDistinct(seen map[string]bool) error {
+	id := op.t.arn + "\x00" + op.pk + "\x00" + string(op.sk)
+	if seen[id] {
+		return validationf("Transaction request cannot include multiple operations on one item")
+	}
+	seen[id] = true
+	return nil
+}
+
 func (s *Service) prepareTx(ctx context.Context, w api.TransactWriteItem) (*txOp, *awserr.Error) {
 	op := &txOp{}
 	var name *string
@@ -139,11 +150,9 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *api.TransactWriteI
 		if err != nil {
 			return nil, err
 		}
-		id := op.t.arn + "\x00" + op.pk + "\x00" + string(op.sk)
-		if seen[id] {
-			return nil, validationf("Transaction request cannot include multiple operations on one item")
+		if err := op.checkDistinct(seen); err != nil {
+			return nil, err
 		}
-		seen[id] = true
 		ops = append(ops, op)
 	}
 	tables, reasons, err := s.commitTx(ops)
