@@ -213,7 +213,8 @@ func (s *Service) UpdateAlias(ctx context.Context, in *api.UpdateAliasRequest) (
 	return a.toAPI(f), nil
 }
 
-// DeleteAlias deletes an alias with its policy and asynchronous settings.
+// DeleteAlias deletes an alias with its policy, asynchronous settings and
+// function URL.
 // Like AWS it answers 204 whether or not the alias (or the function)
 // exists.
 func (s *Service) DeleteAlias(ctx context.Context, in *api.DeleteAliasRequest) (*api.Empty, error) {
@@ -233,7 +234,11 @@ func (s *Service) DeleteAlias(ctx context.Context, in *api.DeleteAliasRequest) (
 	delete(f.aliases, name)
 	delete(f.policies, name)
 	delete(f.eventConfigs, name)
+	s.dropURLs(f, func(q string) bool { return q == name })
 	if aerr := s.unjournalAlias(f, name); aerr != nil {
+		return nil, aerr
+	}
+	if aerr := s.unjournalURL(f.key, name); aerr != nil {
 		return nil, aerr
 	}
 	if aerr := s.journalFunction(f); aerr != nil {

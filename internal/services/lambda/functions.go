@@ -485,6 +485,7 @@ func (s *Service) DeleteFunction(ctx context.Context, in *api.DeleteFunctionRequ
 	if aerr != nil {
 		return nil, aerr
 	}
+	s.dropURLs(f, func(string) bool { return true })
 	for _, v := range vs {
 		v.pool.retire()
 	}

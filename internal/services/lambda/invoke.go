@@ -215,11 +215,12 @@ func (s *Service) start(v *version, endpoint string) (*instance, error) {
 	env := layerEnvironment(s.environment(v, in, endpoint), cfg.Runtime, optDir)
 	env = append(env, launch.Env...)
 	rt, err := runtime.Start(runtime.Config{
-		Path:   launch.Path,
-		Args:   launch.Args,
-		Dir:    v.code.dir,
-		Env:    env,
-		Output: in.output,
+		Path:      launch.Path,
+		Args:      launch.Args,
+		Dir:       v.code.dir,
+		Env:       env,
+		Output:    in.output,
+		Telemetry: launch.Telemetry,
 	})
 	if err != nil {
 		return nil, &runtime.EntrypointError{Type: "Runtime.InvalidEntrypoint", Message: err.Error()}
@@ -349,7 +350,7 @@ func (s *Service) run(ctx context.Context, v *version, inv invocation, arn strin
 		out.functionError = "Unhandled"
 		out.errorType = e.Type
 		out.payload = errorDoc(e.Type, "RequestId: "+inv.requestID+" Error: "+e.Message)
-		out.logTail = tail(s.reportLines(inv.requestID, v, 0, 0, "", []string{e.Message}))
+		out.logTail = tail(s.reportLines(inv.requestID, v, runtime.Result{}, "", []string{e.Message}))
 		return out
 	}
 	timeout := time.Duration(v.cfg.Timeout) * time.Second
@@ -413,7 +414,7 @@ func (s *Service) run(ctx context.Context, v *version, inv invocation, arn strin
 			status = "error\tError Type: " + res.ErrorType
 		}
 	}
-	report := s.reportLines(inv.requestID, v, res.Duration, res.Init, status, lines)
+	report := s.reportLines(inv.requestID, v, res, status, lines)
 	s.emitLogs(in, report)
 	out.logTail = tail(report)
 	if res.Outcome == runtime.Success || res.Outcome == runtime.FunctionError || res.Outcome == runtime.ResponseTooLarge {
@@ -424,21 +425,22 @@ func (s *Service) run(ctx context.Context, v *version, inv invocation, arn strin
 	return out
 }
 
-// reportLines frames an invocation's output with START, END and REPORT.
-func (s *Service) reportLines(requestID string, v *version, d, initDur time.Duration, status string, lines []string) []string {
+// reportLines frames an invocation's output with START, END and REPORT
+// (res gives the durations and the peak memory).
+func (s *Service) reportLines(requestID string, v *version, res runtime.Result, status string, lines []string) []string {
 	out := make([]string, 0, len(lines)+3)
 	out = append(out, "START RequestId: "+requestID+" Version: "+v.name)
 	out = append(out, lines...)
 	out = append(out, "END RequestId: "+requestID)
-	ms := float64(d.Microseconds()) / 1000
+	ms := float64(res.Duration.Microseconds()) / 1000
 	billed := int64(math.Ceil(ms))
 	if billed < 1 {
 		billed = 1
 	}
 	r := fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
-		requestID, ms, billed, v.cfg.MemorySize, maxMemoryUsed(v.cfg.MemorySize))
-	if initDur > 0 {
-		r += fmt.Sprintf("Init Duration: %.2f ms\t", float64(initDur.Microseconds())/1000)
+		requestID, ms, billed, v.cfg.MemorySize, maxMemoryUsed(res.MaxMemory, v.cfg.MemorySize))
+	if res.Init > 0 {
+		r += fmt.Sprintf("Init Duration: %.2f ms\t", float64(res.Init.Microseconds())/1000)
 	}
 	if status != "" {
 		r += "Status: " + status
@@ -447,9 +449,18 @@ func (s *Service) reportLines(requestID string, v *version, d, initDur time.Dura
 	return out
 }
 
-// maxMemoryUsed is a stand-in for the sandbox's peak memory, which the
-// process executor does not meter per function.
-func maxMemoryUsed(limit int32) int32 { return min(limit, 32) }
+// maxMemoryUsed is REPORT's Max Memory Used in MB: the instance
+// process's peak resident memory (peak bytes, rounded up to whole MiB).
+// Memory is not limited, so it may exceed the function's memory size,
+// where AWS would have ended the invocation. Where the peak is unknown (no
+// /proc, or a process that ended before it was measured) it falls back to
+// a stand-in, min(memory size, 32).
+func maxMemoryUsed(peak int64, limit int32) int64 {
+	if peak <= 0 {
+		return int64(min(limit, 32))
+	}
+	return (peak + 1<<20 - 1) >> 20
+}
 
 // tail is the last 4 KB of the log lines, base64-encoded.
 func tail(lines []string) string {
@@ -511,20 +522,9 @@ func (s *Service) Invoke(ctx context.Context, in *api.InvocationRequest) (*api.I
 		s.enqueue(f, v, q, asyncEvent{requestID: rid, payload: in.Payload, endpoint: endpoint, arn: arn})
 		return &api.InvocationResponse{StatusCode: i32(202)}, nil
 	}
-	var clientContext string
-	if in.ClientContext != nil {
-		b, err := base64.StdEncoding.DecodeString(*in.ClientContext)
-		if err != nil {
-			return nil, invalidParameter("Client context must be a valid Base64-encoded JSON object.")
-		}
-		clientContext = string(b)
-	}
-	payload := in.Payload
-	if len(payload) == 0 {
-		payload = []byte("{}")
-	}
-	if !json.Valid(payload) {
-		return nil, api.ErrInvalidRequestContentException("Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value").With("Type", "User")
+	clientContext, payload, aerr := syncRequest(in.ClientContext, in.Payload)
+	if aerr != nil {
+		return nil, aerr
 	}
 	release, aerr := s.admit(f, v)
 	if aerr != nil {
@@ -548,4 +548,24 @@ func (s *Service) random() float64 {
 	h := s.ids.Hex(8)
 	n, _ := strconv.ParseUint(h, 16, 64)
 	return float64(n) / float64(uint64(1)<<32) / float64(uint64(1)<<32)
+}
+
+// syncRequest checks a synchronous invocation's ClientContext (base64 of
+// JSON) and payload (JSON; empty means {}) and returns them decoded.
+func syncRequest(clientContext *string, payload []byte) (string, []byte, *awserr.Error) {
+	var decoded string
+	if clientContext != nil {
+		b, err := base64.StdEncoding.DecodeString(*clientContext)
+		if err != nil {
+			return "", nil, invalidParameter("Client context must be a valid Base64-encoded JSON object.")
+		}
+		decoded = string(b)
+	}
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	if !json.Valid(payload) {
+		return "", nil, api.ErrInvalidRequestContentException("Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value").With("Type", "User")
+	}
+	return decoded, payload, nil
 }

@@ -87,11 +87,13 @@ type layerStore struct {
 	layers map[layerKey]*layer
 }
 
-// reset deletes every layer.
-func (st *layerStore) reset() {
+// reset deletes every layer and returns the layers it deleted.
+func (st *layerStore) reset() map[layerKey]*layer {
 	st.mu.Lock()
+	defer st.mu.Unlock()
+	old := st.layers
 	st.layers = nil
-	st.mu.Unlock()
+	return old
 }
 
 // version returns a layer version, or nil. st.mu must be held.
@@ -182,6 +184,9 @@ func (s *Service) PublishLayerVersion(ctx context.Context, in *api.PublishLayerV
 	}
 	l.next++
 	l.versions[v.number] = v
+	if aerr := s.journalLayer(l, v); aerr != nil {
+		return nil, aerr
+	}
 	out := s.layerOutput(ep, v)
 	return &api.PublishLayerVersionResponse{
 		Content: out.Content, LayerArn: out.LayerArn, LayerVersionArn: out.LayerVersionArn, Description: out.Description,
@@ -337,10 +342,13 @@ func (s *Service) DeleteLayerVersion(ctx context.Context, in *api.DeleteLayerVer
 	}
 	k := layerKeyOf(ctx, in.LayerName)
 	s.layers.mu.Lock()
-	if l := s.layers.layers[k]; l != nil {
+	defer s.layers.mu.Unlock()
+	if l := s.layers.layers[k]; l != nil && l.versions[*in.VersionNumber] != nil {
 		delete(l.versions, *in.VersionNumber)
+		if aerr := s.unjournalLayerVersion(k, *in.VersionNumber); aerr != nil {
+			return nil, aerr
+		}
 	}
-	s.layers.mu.Unlock()
 	return &api.Empty{}, nil
 }
 
@@ -371,28 +379,49 @@ func (v *layerVersion) policyDocument() []byte {
 	return doc
 }
 
+// lockLayerVersion checks the version number and returns the caller's
+// layer version with s.layers.mu held, which the caller releases; when
+// there is none it returns AWS's error and holds nothing.
+func (s *Service) lockLayerVersion(ctx context.Context, name *string, number *int64) (*layerVersion, *awserr.Error) {
+	if aerr := checkVersionNumber(number); aerr != nil {
+		return nil, aerr
+	}
+	k := layerKeyOf(ctx, name)
+	s.layers.mu.Lock()
+	v := s.layers.version(k, *number)
+	if v == nil {
+		s.layers.mu.Unlock()
+		return nil, errLayerVersionMissing(k, *number)
+	}
+	return v, nil
+}
+
+// checkRevision checks a request's RevisionId, when it gives one, against
+// the policy's.
+func (v *layerVersion) checkRevision(revision *string) *awserr.Error {
+	if revision != nil && *revision != "" && *revision != v.policyRevision {
+		return api.ErrPreconditionFailedException("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id").With("Type", "User")
+	}
+	return nil
+}
+
 // AddLayerVersionPermission adds a statement granting lambda:GetLayerVersion
 // to the layer version's policy. Like all of IAM in Virga, the policy is
 // kept and reported, not enforced.
 func (s *Service) AddLayerVersionPermission(ctx context.Context, in *api.AddLayerVersionPermissionRequest) (*api.AddLayerVersionPermissionResponse, error) {
-	if aerr := checkVersionNumber(in.VersionNumber); aerr != nil {
+	v, aerr := s.lockLayerVersion(ctx, in.LayerName, in.VersionNumber)
+	if aerr != nil {
 		return nil, aerr
 	}
-	k := layerKeyOf(ctx, in.LayerName)
-	s.layers.mu.Lock()
 	defer s.layers.mu.Unlock()
-	v := s.layers.version(k, *in.VersionNumber)
-	if v == nil {
-		return nil, errLayerVersionMissing(k, *in.VersionNumber)
-	}
 	sid := deref(in.StatementId)
 	for _, st := range v.policy {
 		if st.Sid == sid {
 			return nil, api.ErrResourceConflictException(fmt.Sprintf("The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", sid)).With("Type", "User")
 		}
 	}
-	if in.RevisionId != nil && *in.RevisionId != "" && *in.RevisionId != v.policyRevision {
-		return nil, api.ErrPreconditionFailedException("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id").With("Type", "User")
+	if aerr := v.checkRevision(in.RevisionId); aerr != nil {
+		return nil, aerr
 	}
 	st := layerStatement{Sid: sid, Effect: "Allow", Principal: layerPrincipal(deref(in.Principal)), Action: deref(in.Action), Resource: v.arn()}
 	if in.OrganizationId != nil && *in.OrganizationId != "" {
@@ -405,6 +434,9 @@ func (s *Service) AddLayerVersionPermission(ctx context.Context, in *api.AddLaye
 		return nil, api.ErrPolicyLengthExceededException(fmt.Sprintf("The final policy size (%d) is bigger than the limit (%d).", size, maxLayerPolicySize)).With("Type", "User")
 	}
 	v.policyRevision = s.ids.UUID()
+	if aerr := s.journalLayerVersion(v); aerr != nil {
+		return nil, aerr
+	}
 	doc, _ := json.Marshal(st)
 	return &api.AddLayerVersionPermissionResponse{Statement: str(string(doc)), RevisionId: str(v.policyRevision)}, nil
 }
@@ -412,27 +444,25 @@ func (s *Service) AddLayerVersionPermission(ctx context.Context, in *api.AddLaye
 // RemoveLayerVersionPermission removes a statement from a layer version's
 // policy.
 func (s *Service) RemoveLayerVersionPermission(ctx context.Context, in *api.RemoveLayerVersionPermissionRequest) (*api.Empty, error) {
-	if aerr := checkVersionNumber(in.VersionNumber); aerr != nil {
+	v, aerr := s.lockLayerVersion(ctx, in.LayerName, in.VersionNumber)
+	if aerr != nil {
 		return nil, aerr
 	}
-	k := layerKeyOf(ctx, in.LayerName)
-	s.layers.mu.Lock()
 	defer s.layers.mu.Unlock()
-	v := s.layers.version(k, *in.VersionNumber)
-	if v == nil {
-		return nil, errLayerVersionMissing(k, *in.VersionNumber)
-	}
 	if len(v.policy) == 0 {
-		return nil, api.ErrResourceNotFoundException("No policy is associated with the given resource.").With("Type", "User")
+		return nil, errNoPolicy()
 	}
-	if in.RevisionId != nil && *in.RevisionId != "" && *in.RevisionId != v.policyRevision {
-		return nil, api.ErrPreconditionFailedException("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id").With("Type", "User")
+	if aerr := v.checkRevision(in.RevisionId); aerr != nil {
+		return nil, aerr
 	}
 	sid := deref(in.StatementId)
 	for i, st := range v.policy {
 		if st.Sid == sid {
 			v.policy = append(append([]layerStatement(nil), v.policy[:i]...), v.policy[i+1:]...)
 			v.policyRevision = s.ids.UUID()
+			if aerr := s.journalLayerVersion(v); aerr != nil {
+				return nil, aerr
+			}
 			return &api.Empty{}, nil
 		}
 	}
@@ -441,18 +471,13 @@ func (s *Service) RemoveLayerVersionPermission(ctx context.Context, in *api.Remo
 
 // GetLayerVersionPolicy returns a layer version's policy document.
 func (s *Service) GetLayerVersionPolicy(ctx context.Context, in *api.GetLayerVersionPolicyRequest) (*api.GetLayerVersionPolicyResponse, error) {
-	if aerr := checkVersionNumber(in.VersionNumber); aerr != nil {
+	v, aerr := s.lockLayerVersion(ctx, in.LayerName, in.VersionNumber)
+	if aerr != nil {
 		return nil, aerr
 	}
-	k := layerKeyOf(ctx, in.LayerName)
-	s.layers.mu.Lock()
 	defer s.layers.mu.Unlock()
-	v := s.layers.version(k, *in.VersionNumber)
-	if v == nil {
-		return nil, errLayerVersionMissing(k, *in.VersionNumber)
-	}
 	if len(v.policy) == 0 {
-		return nil, api.ErrResourceNotFoundException("No policy is associated with the given resource.").With("Type", "User")
+		return nil, errNoPolicy()
 	}
 	return &api.GetLayerVersionPolicyResponse{Policy: str(string(v.policyDocument())), RevisionId: str(v.policyRevision)}, nil
 }

@@ -10,11 +10,13 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/virga-aws/virga/internal/awserr"
+	"github.com/virga-aws/virga/internal/services/lambda/api"
 	"github.com/virga-aws/virga/internal/state"
 )
 
@@ -22,18 +24,32 @@ import (
 // per function in nsFunctions keyed "<account>/<region>/<name>" (the
 // $LATEST snapshot, tags, reserved concurrency, the next version number,
 // the asynchronous settings and resource policies of every qualifier), one
-// per published version in nsVersions keyed "<function key>/<number>", and
-// one per alias in nsAliases keyed "<function key>/<alias>". Deployment
-// packages are blobs in DataDir/lambda/blobs, named by the first 32 hex
-// digits of their SHA-256, written before the records that name them.
-// Running instances, queued asynchronous events, layers and function URLs
-// are not journaled. A restart unpacks the packages again and brings every
+// per published version in nsVersions keyed "<function key>/<number>", one
+// per alias in nsAliases keyed "<function key>/<alias>", and one per
+// function URL in nsURLs keyed "<function key>/<alias>" ("<function key>/"
+// for the unqualified function's). Layers have one record per layer in
+// nsLayers keyed "<account>/<region>/<layer>" (the number its next version
+// gets, kept when every version is deleted, since numbers are never
+// reused) and one per layer version in nsLayerVersions keyed
+// "<layer key>/<number>" (with its policy). Deployment packages and layer
+// archives are blobs in DataDir/lambda/blobs, named by the first 32 hex
+// digits of their SHA-256, written before the records that name them; a
+// blob lives while a function version, a function version's layers (a
+// function keeps a deleted layer version's archive, as on AWS) or a layer
+// version names it. Running instances and queued asynchronous events are
+// not journaled. A restart unpacks the packages again and brings every
 // function back Active with no instance running.
 const (
-	nsFunctions = "lambda/functions"
-	nsVersions  = "lambda/versions"
-	nsAliases   = "lambda/aliases"
+	nsFunctions     = "lambda/functions"
+	nsVersions      = "lambda/versions"
+	nsAliases       = "lambda/aliases"
+	nsURLs          = "lambda/urls"
+	nsLayers        = "lambda/layers"
+	nsLayerVersions = "lambda/layer-versions"
 )
+
+// namespaces are every namespace of the journal.
+var namespaces = []string{nsFunctions, nsVersions, nsAliases, nsURLs, nsLayers, nsLayerVersions}
 
 // persistence is the service's durable state: the journal and the blob
 // store of deployment packages. With no data directory the journal is
@@ -72,6 +88,8 @@ func (s *Service) openState(dataDir string) error {
 	}
 	r.finish()
 	s.functions = r.functions
+	s.layers.layers = r.layers
+	s.urls.byID = r.urls
 	keep := map[string]bool{}
 	for _, id := range s.codeBlobs() {
 		keep[id] = true
@@ -153,6 +171,41 @@ type eventConfigRecord struct {
 	LastModified time.Time `json:"lastModified"`
 }
 
+// layerRecord is a layer's journal record.
+type layerRecord struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	Name    string `json:"name"`
+	Next    int64  `json:"next"`
+}
+
+// layerVersionRecord is a layer version's journal record. Slices and the
+// license are not omitted when empty, so nil and empty come back as they
+// were given.
+type layerVersionRecord struct {
+	Number         int64            `json:"number"`
+	Description    string           `json:"description,omitempty"`
+	License        *string          `json:"license"`
+	Runtimes       []string         `json:"runtimes"`
+	Architectures  []string         `json:"architectures"`
+	Created        time.Time        `json:"created"`
+	Code           codeRecord       `json:"code"`
+	Policy         []layerStatement `json:"policy,omitempty"`
+	PolicyRevision string           `json:"policyRevision,omitempty"`
+}
+
+// urlRecord is a function URL's journal record.
+type urlRecord struct {
+	ID         string    `json:"id"`
+	URL        string    `json:"url"`
+	Qualifier  string    `json:"qualifier,omitempty"`
+	AuthType   string    `json:"authType"`
+	Cors       *api.Cors `json:"cors,omitempty"`
+	InvokeMode string    `json:"invokeMode"`
+	Created    time.Time `json:"created"`
+	Modified   time.Time `json:"modified"`
+}
+
 func (v *version) record() versionRecord {
 	return versionRecord{
 		Name: v.name, Config: v.cfg, LastModified: v.lastModified, RevisionID: v.revisionID, Origin: v.origin,
@@ -195,6 +248,38 @@ func versionEntry(f *function, v *version) (ns, key string, value []byte, err er
 func aliasEntry(f *function, a *alias) (ns, key string, value []byte, err error) {
 	value, err = json.Marshal(a.record())
 	return nsAliases, functionKey(f.key) + "/" + a.name, value, err
+}
+
+func layerKeyString(k layerKey) string { return k.account + "/" + k.region + "/" + k.name }
+
+// layerEntry encodes a layer's record. s.layers.mu must be held.
+func layerEntry(l *layer) (ns, key string, value []byte, err error) {
+	value, err = json.Marshal(layerRecord{Account: l.key.account, Region: l.key.region, Name: l.key.name, Next: l.next})
+	return nsLayers, layerKeyString(l.key), value, err
+}
+
+// layerVersionEntry encodes a layer version's record. s.layers.mu must be
+// held.
+func layerVersionEntry(v *layerVersion) (ns, key string, value []byte, err error) {
+	value, err = json.Marshal(layerVersionRecord{
+		Number: v.number, Description: v.description, License: v.license, Runtimes: v.runtimes, Architectures: v.architectures,
+		Created: v.created, Code: codeRecord{Sha256: v.code.sha256, Size: v.code.size, Unzipped: v.code.unzipped},
+		Policy: v.policy, PolicyRevision: v.policyRevision,
+	})
+	return nsLayerVersions, layerKeyString(v.key) + "/" + strconv.FormatInt(v.number, 10), value, err
+}
+
+// urlKey is a function URL's journal key.
+func urlKey(k funcKey, qualifier string) string { return functionKey(k) + "/" + qualifier }
+
+// urlEntry encodes a function URL's record. s.urls.mu must be held (or u
+// not yet shared).
+func urlEntry(u *urlConfig) (ns, key string, value []byte, err error) {
+	value, err = json.Marshal(urlRecord{
+		ID: u.id, URL: u.url, Qualifier: u.qualifier, AuthType: u.authType, Cors: u.cors,
+		InvokeMode: u.invokeMode, Created: u.created, Modified: u.modified,
+	})
+	return nsURLs, urlKey(u.fn.key, u.qualifier), value, err
 }
 
 // put journals one entry.
@@ -263,8 +348,60 @@ func (s *Service) unjournalAlias(f *function, name string) *awserr.Error {
 	return nil
 }
 
-// unjournalFunction journals a function's deletion with its versions and
-// aliases. s.mu must be held.
+// journalLayer journals a layer version and its layer's next number.
+// s.layers.mu must be held.
+func (s *Service) journalLayer(l *layer, v *layerVersion) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	if aerr := s.put(layerEntry(l)); aerr != nil {
+		return aerr
+	}
+	return s.journalLayerVersion(v)
+}
+
+// journalLayerVersion journals a layer version (its policy changed).
+// s.layers.mu must be held.
+func (s *Service) journalLayerVersion(v *layerVersion) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	return s.put(layerVersionEntry(v))
+}
+
+// unjournalLayerVersion journals a layer version's deletion. s.layers.mu
+// must be held.
+func (s *Service) unjournalLayerVersion(k layerKey, n int64) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	if err := s.persist.log.Delete(nsLayerVersions, layerKeyString(k)+"/"+strconv.FormatInt(n, 10)); err != nil {
+		return awserr.Internal(fmt.Errorf("lambda: journal: %w", err))
+	}
+	return nil
+}
+
+// journalURL journals a function URL. s.urls.mu must be held.
+func (s *Service) journalURL(u *urlConfig) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	return s.put(urlEntry(u))
+}
+
+// unjournalURL journals a function URL's deletion.
+func (s *Service) unjournalURL(k funcKey, qualifier string) *awserr.Error {
+	if !s.persist.durable {
+		return nil
+	}
+	if err := s.persist.log.Delete(nsURLs, urlKey(k, qualifier)); err != nil {
+		return awserr.Internal(fmt.Errorf("lambda: journal: %w", err))
+	}
+	return nil
+}
+
+// unjournalFunction journals a function's deletion with its versions,
+// aliases and URLs. s.mu must be held.
 func (s *Service) unjournalFunction(k funcKey) *awserr.Error {
 	if !s.persist.durable {
 		return nil
@@ -273,6 +410,7 @@ func (s *Service) unjournalFunction(k funcKey) *awserr.Error {
 	for _, err := range []error{
 		s.persist.log.DeletePrefix(nsVersions, key+"/"),
 		s.persist.log.DeletePrefix(nsAliases, key+"/"),
+		s.persist.log.DeletePrefix(nsURLs, key+"/"),
 		s.persist.log.Delete(nsFunctions, key),
 	} {
 		if err != nil {
@@ -322,89 +460,179 @@ func (s *Service) keepBlob(sha string) error {
 	return err
 }
 
-// codeBlobs returns the blob ids of every package a version refers to.
-func (s *Service) codeBlobs() []string {
+// codeShas returns, once each, the CodeSha256 of every archive the
+// functions fns and the layers still need: each version's package, each
+// version's layers (kept after the layer version is deleted, as on AWS) and
+// each layer version's archive. It takes the functions' and the layer
+// store's locks.
+func (s *Service) codeShas(fns []*function, layers []*layerVersion) []string {
 	seen := map[string]bool{}
-	var ids []string
+	var shas []string
+	add := func(sha string) {
+		if sha != "" && !seen[sha] {
+			seen[sha] = true
+			shas = append(shas, sha)
+		}
+	}
+	for _, f := range fns {
+		f.mu.Lock()
+		for _, v := range append([]*version{f.latest}, f.sortedVersions()...) {
+			add(v.code.sha256)
+			for _, l := range v.cfg.Layers {
+				add(l.Sha256)
+			}
+		}
+		f.mu.Unlock()
+	}
+	for _, v := range layers {
+		add(v.code.sha256)
+	}
+	return shas
+}
+
+// current returns the service's functions and layer versions.
+func (s *Service) current() ([]*function, []*layerVersion) {
 	s.mu.Lock()
 	fns := make([]*function, 0, len(s.functions))
 	for _, f := range s.functions {
 		fns = append(fns, f)
 	}
 	s.mu.Unlock()
-	for _, f := range fns {
-		f.mu.Lock()
-		for _, v := range append([]*version{f.latest}, f.sortedVersions()...) {
-			if id := blobID(v.code.sha256); id != "" && !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-		f.mu.Unlock()
-	}
-	return ids
+	s.layers.mu.Lock()
+	lvs := allLayerVersions(s.layers.layers)
+	s.layers.mu.Unlock()
+	return fns, lvs
 }
 
-// bodies is the service's Bodies hook: the blob store with every package
-// a function version refers to, written there first in memory mode.
-func (s *Service) bodies() (state.Blobs, []string) {
-	s.mu.Lock()
-	var shas []string
-	for _, f := range s.functions {
-		f.mu.Lock()
-		for _, v := range append([]*version{f.latest}, f.sortedVersions()...) {
-			shas = append(shas, v.code.sha256)
+// allLayerVersions lists the versions of every layer in layers.
+func allLayerVersions(layers map[layerKey]*layer) []*layerVersion {
+	var out []*layerVersion
+	for _, l := range layers {
+		for _, v := range l.versions {
+			out = append(out, v)
 		}
-		f.mu.Unlock()
 	}
-	s.mu.Unlock()
+	return out
+}
+
+// blobIDs maps CodeSha256 values to blob ids, dropping malformed ones,
+// sorted (so equal states give equal snapshot archives).
+func blobIDs(shas []string) []string {
+	ids := make([]string, 0, len(shas))
+	for _, sha := range shas {
+		if id := blobID(sha); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// codeBlobs returns the blob ids of every archive a function version or a
+// layer version refers to.
+func (s *Service) codeBlobs() []string {
+	return blobIDs(s.codeShas(s.current()))
+}
+
+// bodies is the service's Bodies hook: the blob store with every archive
+// a function version or layer version refers to, written there first in
+// memory mode.
+func (s *Service) bodies() (state.Blobs, []string) {
+	shas := s.codeShas(s.current())
 	for _, sha := range shas {
 		if err := s.keepBlob(sha); err != nil {
 			s.log.Error("lambda: keeping a package for a snapshot", "sha256", sha, "error", err)
 		}
 	}
-	return s.persist.blobs, s.codeBlobs()
+	return s.persist.blobs, blobIDs(shas)
 }
 
-// resetState drops the journal records and the package blobs of the
-// functions in old (the state Reset just replaced).
-func (s *Service) resetState(old map[funcKey]*function) {
+// dropBlobs removes the blobs of the archives the functions and layer
+// versions of a replaced state referred to, except those in keep.
+func (s *Service) dropBlobs(oldFns map[funcKey]*function, oldLayers map[layerKey]*layer, keep map[string]bool) {
+	fns := make([]*function, 0, len(oldFns))
+	for _, f := range oldFns {
+		fns = append(fns, f)
+	}
+	for _, id := range blobIDs(s.codeShas(fns, allLayerVersions(oldLayers))) {
+		if !keep[id] {
+			keep[id] = true
+			s.persist.blobs.Remove(id)
+		}
+	}
+}
+
+// resetState drops the journal records and the blobs of the functions and
+// layers in oldFns and oldLayers (the state Reset just replaced).
+func (s *Service) resetState(oldFns map[funcKey]*function, oldLayers map[layerKey]*layer) {
 	if s.persist.durable {
-		for _, ns := range []string{nsFunctions, nsVersions, nsAliases} {
+		for _, ns := range namespaces {
 			if err := s.persist.log.DeletePrefix(ns, ""); err != nil {
 				s.log.Error("lambda: journal reset", "error", err)
 			}
 		}
 	}
-	for _, f := range old {
-		f.mu.Lock()
-		vs := append([]*version{f.latest}, f.sortedVersions()...)
-		f.mu.Unlock()
-		for _, v := range vs {
-			if id := blobID(v.code.sha256); id != "" {
-				s.persist.blobs.Remove(id)
-			}
-		}
-	}
+	s.dropBlobs(oldFns, oldLayers, map[string]bool{})
 }
 
-// restorer rebuilds functions from journal records or snapshot lines.
+// restorer rebuilds functions, layers and function URLs from journal
+// records or snapshot lines.
 type restorer struct {
 	s         *Service
 	functions map[funcKey]*function
 	byKey     map[string]*function
 	codes     map[string]*code
+	layers    map[layerKey]*layer
+	urls      map[string]*urlConfig
+	// urlRecords wait for finish, which keeps those whose function (and
+	// alias) exist.
+	urlRecords []pendingURL
+}
+
+// pendingURL is a function URL record read before its function is known
+// to be whole.
+type pendingURL struct {
+	fn  funcKey
+	rec urlRecord
 }
 
 func (s *Service) newRestorer() *restorer {
-	return &restorer{s: s, functions: map[funcKey]*function{}, byKey: map[string]*function{}, codes: map[string]*code{}}
+	return &restorer{
+		s: s, functions: map[funcKey]*function{}, byKey: map[string]*function{}, codes: map[string]*code{},
+		layers: map[layerKey]*layer{}, urls: map[string]*urlConfig{},
+	}
 }
 
 var (
 	validAccount = regexp.MustCompile(`^\d{12}$`)
-	validRegion  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$`)
-	validName    = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+	// validRegion accepts any region a request can be signed for (the
+	// credential scope's, e.g. "local"), which is what the records hold;
+	// only "/" would break the keys.
+	validRegion    = regexp.MustCompile(`^[^/\x00-\x1f]{1,128}$`)
+	validName      = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+	validLayerName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,140}$`)
+	validURLID     = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
 )
+
+// splitKey splits "<account>/<region>/<name>" (the key of a function or a
+// layer), checking each part; name is checked with validName.
+func splitKey(key string, name *regexp.Regexp) (account, region, n string, ok bool) {
+	parts := strings.Split(key, "/")
+	if len(parts) != 3 || !validAccount.MatchString(parts[0]) || !validRegion.MatchString(parts[1]) || !name.MatchString(parts[2]) {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+// layer returns the layer k, creating it as restored.
+func (r *restorer) layer(k layerKey) *layer {
+	l := r.layers[k]
+	if l == nil {
+		l = &layer{key: k, versions: map[int64]*layerVersion{}, next: 1}
+		r.layers[k] = l
+	}
+	return l
+}
 
 // record applies one record.
 func (r *restorer) record(ns, key string, value []byte) error {
@@ -480,6 +708,66 @@ func (r *restorer) record(ns, key string, value []byte) error {
 			return fmt.Errorf("alias record %s: bad name %q", key, rec.Name)
 		}
 		f.aliases[rec.Name] = &alias{name: rec.Name, version: rec.Version, description: rec.Description, weights: rec.Weights, revisionID: rec.RevisionID}
+	case nsLayers:
+		var rec layerRecord
+		if err := json.Unmarshal(value, &rec); err != nil {
+			return fmt.Errorf("layer record %s: %w", key, err)
+		}
+		k := layerKey{rec.Account, rec.Region, rec.Name}
+		if _, _, _, ok := splitKey(key, validLayerName); !ok || layerKeyString(k) != key || rec.Next < 1 {
+			return fmt.Errorf("layer record %s: bad account, region, name or next version", key)
+		}
+		l := r.layer(k)
+		l.next = max(l.next, rec.Next)
+	case nsLayerVersions:
+		i := strings.LastIndexByte(key, '/')
+		if i < 0 {
+			return fmt.Errorf("layer version record %q: bad key", key)
+		}
+		account, region, name, ok := splitKey(key[:i], validLayerName)
+		if !ok {
+			return fmt.Errorf("layer version record %q: bad key", key)
+		}
+		var rec layerVersionRecord
+		if err := json.Unmarshal(value, &rec); err != nil {
+			return fmt.Errorf("layer version record %s: %w", key, err)
+		}
+		if rec.Number < 1 || strconv.FormatInt(rec.Number, 10) != key[i+1:] {
+			return fmt.Errorf("layer version record %s: bad number %d", key, rec.Number)
+		}
+		for _, st := range rec.Policy {
+			if st.Sid == "" {
+				return fmt.Errorf("layer version record %s: bad policy statement", key)
+			}
+		}
+		c, err := r.code(rec.Code)
+		if err != nil {
+			return fmt.Errorf("layer version record %s: %w", key, err)
+		}
+		k := layerKey{account, region, name}
+		l := r.layer(k)
+		l.versions[rec.Number] = &layerVersion{
+			key: k, number: rec.Number, description: rec.Description, license: rec.License, runtimes: rec.Runtimes,
+			architectures: rec.Architectures, created: rec.Created, code: c, policy: rec.Policy, policyRevision: rec.PolicyRevision,
+		}
+		l.next = max(l.next, rec.Number+1)
+	case nsURLs:
+		i := strings.LastIndexByte(key, '/')
+		if i < 0 {
+			return fmt.Errorf("function URL record %q: bad key", key)
+		}
+		account, region, name, ok := splitKey(key[:i], validName)
+		if !ok {
+			return fmt.Errorf("function URL record %q: bad key", key)
+		}
+		var rec urlRecord
+		if err := json.Unmarshal(value, &rec); err != nil {
+			return fmt.Errorf("function URL record %s: %w", key, err)
+		}
+		if rec.Qualifier != key[i+1:] || (rec.Qualifier != "" && checkAliasName(rec.Qualifier) != nil) || !validURLID.MatchString(rec.ID) {
+			return fmt.Errorf("function URL record %s: bad qualifier or id", key)
+		}
+		r.urlRecords = append(r.urlRecords, pendingURL{fn: funcKey{account, region, name}, rec: rec})
 	default:
 		return fmt.Errorf("unknown namespace %q", ns)
 	}
@@ -529,7 +817,8 @@ func (r *restorer) code(cr codeRecord) (*code, error) {
 }
 
 // finish drops alias routing to versions that no longer exist (a torn
-// write), so every restored alias resolves.
+// write), so every restored alias resolves, then installs the function
+// URLs whose function and alias exist (one per qualifier and per url-id).
 func (r *restorer) finish() {
 	for _, f := range r.functions {
 		for name, a := range f.aliases {
@@ -544,4 +833,23 @@ func (r *restorer) finish() {
 			}
 		}
 	}
+	type target struct {
+		fn *function
+		q  string
+	}
+	taken := map[target]bool{}
+	for _, p := range r.urlRecords {
+		f := r.functions[p.fn]
+		rec := p.rec
+		t := target{f, rec.Qualifier}
+		if f == nil || (rec.Qualifier != "" && f.aliases[rec.Qualifier] == nil) || taken[t] || r.urls[rec.ID] != nil {
+			continue
+		}
+		taken[t] = true
+		r.urls[rec.ID] = &urlConfig{
+			id: rec.ID, url: rec.URL, fn: f, qualifier: rec.Qualifier, authType: rec.AuthType, cors: rec.Cors,
+			invokeMode: rec.InvokeMode, created: rec.Created, modified: rec.Modified,
+		}
+	}
+	r.urlRecords = nil
 }

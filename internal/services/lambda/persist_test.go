@@ -5,6 +5,10 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/virga-aws/virga/internal/server"
+	"github.com/virga-aws/virga/internal/server/servertest"
 	"github.com/virga-aws/virga/internal/service"
 )
 
@@ -176,11 +181,13 @@ func stateCall(t *testing.T, e *env, method string, body []byte) []byte {
 	return out
 }
 
-// TestSnapshot saves a memory-mode server's functions with their code and
-// loads them into a durable one, which keeps them across a restart.
+// TestSnapshot saves a memory-mode server's functions, layers and function
+// URLs with their archives and loads them into a durable one, which keeps
+// them across a restart.
 func TestSnapshot(t *testing.T) {
 	a := start(t, server.Options{}, Options{})
 	fnPolicy, aliasPolicy := a.seed(t)
+	layers := a.seedLayers(t)
 	archive := stateCall(t, a, http.MethodGet, nil)
 	again := stateCall(t, a, http.MethodGet, nil)
 	if !bytes.Equal(archive, again) {
@@ -196,6 +203,7 @@ func TestSnapshot(t *testing.T) {
 	b.srv.Close()
 	b = start(t, server.Options{DataDir: dir}, Options{})
 	b.checkSeed(t, fnPolicy, aliasPolicy)
+	b.checkLayers(t, layers, true)
 
 	// A damaged snapshot changes nothing.
 	req, _ := http.NewRequest(http.MethodPost, b.srv.URL()+"/_virga/state", bytes.NewReader(archive[:len(archive)/2]))
@@ -217,6 +225,9 @@ func FuzzRestore(f *testing.F) {
 	f.Add([]byte(`{"ns":"lambda/aliases","key":"000000000000/us-east-1/f/a","value":{"name":"a","version":"1"}}`))
 	f.Add([]byte(`{"ns":"lambda/versions","key":"k","value":{}}` + "\n" + `{"ns":"nope"}`))
 	f.Add([]byte(`{"ns":"lambda/functions","key":"000000000000/us-east-1/f","value":{"account":"000000000000","region":"us-east-1","name":"f","latest":{"name":"$LATEST","code":{"sha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}},"policies":{"$LATEST":[{"sid":"a","json":{}}]}}}`))
+	f.Add([]byte(`{"ns":"lambda/layers","key":"000000000000/us-east-1/l","value":{"account":"000000000000","region":"us-east-1","name":"l","next":3}}`))
+	f.Add([]byte(`{"ns":"lambda/layer-versions","key":"000000000000/us-east-1/l/2","value":{"number":2,"code":{"sha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},"policy":[{"Sid":""}]}}`))
+	f.Add([]byte(`{"ns":"lambda/urls","key":"000000000000/us-east-1/f/","value":{"id":"abc","url":"http://abc.lambda-url.us-east-1.localhost/"}}`))
 	f.Add([]byte("not json"))
 	s, _, err := build(service.Deps{}, Options{})
 	if err != nil {
@@ -226,4 +237,272 @@ func FuzzRestore(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s.Restore(bytes.NewReader(in))
 	})
+}
+
+// layerSeed is what seedLayers built, to compare after a restart or a
+// load.
+type layerSeed struct {
+	shared     *awslambda.PublishLayerVersionOutput // shared:1
+	policy     string                               // shared:1's policy and revision
+	url        *awslambda.GetFunctionUrlConfigOutput
+	aliasURL   string
+	archives   []string // CodeSha256 of every layer archive published
+	withPython bool
+}
+
+// seedLayers publishes layer "shared" version 1 (with a policy) and
+// version 2, and "goboot" version 1, which holds the Go test function as
+// its bootstrap; creates function "boot" (provided.al2023 with no bootstrap
+// of its own, so it runs goboot's), publishes it as version 1 with alias
+// "live", and gives "boot" and "boot:live" URLs; with python3, function
+// "pylayer" imports a module from shared:2. Then it deletes goboot:1 and
+// shared:2: the functions keep their archives, as on AWS.
+func (e *env) seedLayers(t *testing.T) layerSeed {
+	t.Helper()
+	ctx := context.Background()
+	var seed layerSeed
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	v1zip := makeZip(t, file{name: "python/layermod.py", body: []byte("WHO = 'v1'\n")})
+	v2zip := makeZip(t, file{name: "python/layermod.py", body: []byte("WHO = 'v2'\n")})
+	bootZip := makeZip(t, file{name: "bootstrap", body: goBootstrap, exec: true})
+	seed.archives = []string{sha256b64(v1zip), sha256b64(v2zip), sha256b64(bootZip)}
+	seed.shared = e.publish(t, "shared", v1zip, func(in *awslambda.PublishLayerVersionInput) {
+		in.Description = aws.String("first")
+		in.CompatibleRuntimes = []types.Runtime{types.RuntimePython312}
+		in.LicenseInfo = aws.String("MIT")
+	})
+	must(e.client.AddLayerVersionPermission(ctx, &awslambda.AddLayerVersionPermissionInput{LayerName: aws.String("shared"), VersionNumber: aws.Int64(1),
+		StatementId: aws.String("xaccount"), Action: aws.String("lambda:GetLayerVersion"), Principal: aws.String("111122223333")}))
+	must(e.client.AddLayerVersionPermission(ctx, &awslambda.AddLayerVersionPermissionInput{LayerName: aws.String("shared"), VersionNumber: aws.Int64(1),
+		StatementId: aws.String("org"), Action: aws.String("lambda:GetLayerVersion"), Principal: aws.String("*"), OrganizationId: aws.String("o-abcdefghij")}))
+	pol, err := e.client.GetLayerVersionPolicy(ctx, &awslambda.GetLayerVersionPolicyInput{LayerName: aws.String("shared"), VersionNumber: aws.Int64(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed.policy = *pol.Policy + *pol.RevisionId
+	shared2 := e.publish(t, "shared", v2zip)
+	boot := e.publish(t, "goboot", bootZip)
+
+	e.create(t, "boot", "provided.al2023", "x", makeZip(t, file{name: "readme.txt", body: []byte("no bootstrap here")}), func(in *awslambda.CreateFunctionInput) {
+		in.Layers = []string{*boot.LayerVersionArn}
+	})
+	must(e.client.PublishVersion(ctx, &awslambda.PublishVersionInput{FunctionName: aws.String("boot")}))
+	must(e.client.CreateAlias(ctx, &awslambda.CreateAliasInput{FunctionName: aws.String("boot"), Name: aws.String("live"), FunctionVersion: aws.String("1")}))
+	must(e.client.CreateFunctionUrlConfig(ctx, &awslambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("boot"), AuthType: types.FunctionUrlAuthTypeNone,
+		Cors: &types.Cors{AllowOrigins: []string{"https://app.example"}, AllowMethods: []string{"GET"}, MaxAge: aws.Int32(60)}}))
+	aliased, err := e.client.CreateFunctionUrlConfig(ctx, &awslambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("boot:live"), AuthType: types.FunctionUrlAuthTypeNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed.aliasURL = *aliased.FunctionUrl
+	if seed.url, err = e.client.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("boot")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("python3"); err == nil {
+		seed.withPython = true
+		src := "import layermod\ndef handler(event, context):\n    return layermod.WHO\n"
+		e.create(t, "pylayer", "python3.12", "app.handler", makeZip(t, file{name: "app.py", body: []byte(src)}), func(in *awslambda.CreateFunctionInput) {
+			in.Layers = []string{*shared2.LayerVersionArn}
+		})
+	}
+	for _, lv := range []*awslambda.PublishLayerVersionOutput{boot, shared2} {
+		must(e.client.DeleteLayerVersion(ctx, &awslambda.DeleteLayerVersionInput{LayerName: lv.LayerArn, VersionNumber: aws.Int64(lv.Version)}))
+	}
+	e.checkLayers(t, seed, false)
+	return seed
+}
+
+// checkLayers asserts the state seedLayers built is all there and runs;
+// with next, that layer version numbers continue after the deleted ones.
+func (e *env) checkLayers(t *testing.T, want layerSeed, next bool) {
+	t.Helper()
+	ctx := context.Background()
+	vs, err := e.client.ListLayerVersions(ctx, &awslambda.ListLayerVersionsInput{LayerName: aws.String("shared")})
+	if err != nil || len(vs.LayerVersions) != 1 {
+		t.Fatalf("ListLayerVersions: %+v %v", vs, err)
+	}
+	got := vs.LayerVersions[0]
+	if *got.LayerVersionArn != *want.shared.LayerVersionArn || got.Version != 1 || *got.Description != "first" || *got.CreatedDate != *want.shared.CreatedDate ||
+		*got.LicenseInfo != "MIT" || len(got.CompatibleRuntimes) != 1 || got.CompatibleRuntimes[0] != types.RuntimePython312 || got.CompatibleArchitectures != nil {
+		t.Fatalf("layer version %+v, want %+v", got, want.shared)
+	}
+	lv, err := e.client.GetLayerVersion(ctx, &awslambda.GetLayerVersionInput{LayerName: aws.String("shared"), VersionNumber: aws.Int64(1)})
+	if err != nil || *lv.Content.CodeSha256 != *want.shared.Content.CodeSha256 || lv.Content.CodeSize != want.shared.Content.CodeSize {
+		t.Fatalf("GetLayerVersion: %+v %v", lv, err)
+	}
+	pol, err := e.client.GetLayerVersionPolicy(ctx, &awslambda.GetLayerVersionPolicyInput{LayerName: aws.String("shared"), VersionNumber: aws.Int64(1)})
+	if err != nil || *pol.Policy+*pol.RevisionId != want.policy {
+		t.Fatalf("layer policy %v %v, want %s", pol, err, want.policy)
+	}
+	layers, err := e.client.ListLayers(ctx, &awslambda.ListLayersInput{})
+	if err != nil || len(layers.Layers) != 1 || *layers.Layers[0].LayerName != "shared" {
+		t.Fatalf("ListLayers: %+v %v", layers, err)
+	}
+
+	// The functions run from their layers' archives, deleted layer
+	// versions included.
+	for _, name := range []string{"boot", "boot:live"} {
+		if out := e.invoke(t, name, `{"text":"hi"}`); out.FunctionError != nil || !strings.Contains(string(out.Payload), `"text":"hi"`) {
+			t.Fatalf("invoke %s: %s", name, out.Payload)
+		}
+	}
+	if want.withPython {
+		if out := e.invoke(t, "pylayer", `{}`); out.FunctionError != nil || string(out.Payload) != `"v2"` {
+			t.Fatalf("invoke pylayer: %s", out.Payload)
+		}
+	}
+
+	u, err := e.client.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("boot")})
+	if err != nil || *u.FunctionUrl != *want.url.FunctionUrl || *u.CreationTime != *want.url.CreationTime || *u.LastModifiedTime != *want.url.LastModifiedTime ||
+		u.AuthType != types.FunctionUrlAuthTypeNone || u.InvokeMode != types.InvokeModeBuffered || *u.FunctionArn != *want.url.FunctionArn ||
+		u.Cors == nil || u.Cors.AllowOrigins[0] != "https://app.example" || *u.Cors.MaxAge != 60 {
+		t.Fatalf("GetFunctionUrlConfig %+v %v, want %+v", u, err, want.url)
+	}
+	list, err := e.client.ListFunctionUrlConfigs(ctx, &awslambda.ListFunctionUrlConfigsInput{FunctionName: aws.String("boot")})
+	if err != nil || len(list.FunctionUrlConfigs) != 2 || *list.FunctionUrlConfigs[1].FunctionUrl != want.aliasURL {
+		t.Fatalf("ListFunctionUrlConfigs: %+v %v", list, err)
+	}
+	c := urlClient(t, e)
+	for _, u := range []string{*want.url.FunctionUrl, want.aliasURL} {
+		req := newURLRequest(t, "GET", u, nil)
+		req.Header.Set("Origin", "https://app.example")
+		resp, body := call(t, c, req)
+		if resp.StatusCode != 200 || body != `{"action":"","ms":0,"size":0,"text":""}` {
+			t.Fatalf("%s: %d %s", u, resp.StatusCode, body)
+		}
+		if u == *want.url.FunctionUrl && resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+			t.Fatalf("CORS after restore: %v", resp.Header)
+		}
+	}
+
+	if next {
+		// Version numbers are never reused, across restarts too.
+		if v := e.publish(t, "shared", makeZip(t, file{name: "three.txt", body: []byte("3")})); v.Version != 3 {
+			t.Fatalf("next shared version %d, want 3", v.Version)
+		}
+		if v := e.publish(t, "goboot", makeZip(t, file{name: "two.txt", body: []byte("2")})); v.Version != 2 {
+			t.Fatalf("next goboot version %d, want 2", v.Version)
+		}
+	}
+}
+
+// blobNames lists the files of the Lambda blob store under a data
+// directory.
+func blobNames(t *testing.T, dataDir string) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	err := filepath.WalkDir(filepath.Join(dataDir, "lambda", "blobs"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			names[d.Name()] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// TestPersistLayersAndURLs restarts a server on the same data directory:
+// layer versions (numbers, policies, archives), the archives of deleted
+// layer versions that functions still use, and function URLs come back.
+func TestPersistLayersAndURLs(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, server.Options{DataDir: dir}, Options{})
+	seed := e.seedLayers(t)
+	e.srv.Close()
+
+	e = start(t, server.Options{DataDir: dir}, Options{})
+	e.checkLayers(t, seed, true)
+	ctx := context.Background()
+	// Deleting an alias deletes its URL; updates and deletes are kept.
+	if _, err := e.client.DeleteAlias(ctx, &awslambda.DeleteAliasInput{FunctionName: aws.String("boot"), Name: aws.String("live")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.UpdateFunctionUrlConfig(ctx, &awslambda.UpdateFunctionUrlConfigInput{FunctionName: aws.String("boot"), AuthType: types.FunctionUrlAuthTypeAwsIam}); err != nil {
+		t.Fatal(err)
+	}
+	e.create(t, "gone", "provided.al2023", "x", goZip(t))
+	if _, err := e.client.CreateFunctionUrlConfig(ctx, &awslambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("gone"), AuthType: types.FunctionUrlAuthTypeNone}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.DeleteFunction(ctx, &awslambda.DeleteFunctionInput{FunctionName: aws.String("gone")}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+
+	e = start(t, server.Options{DataDir: dir}, Options{})
+	if _, err := e.client.CreateAlias(ctx, &awslambda.CreateAliasInput{FunctionName: aws.String("boot"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.client.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("boot:live")})
+	wantMessage(t, err, "ResourceNotFoundException", "The resource you requested does not exist.")
+	resp, _ := call(t, urlClient(t, e), newURLRequest(t, "GET", seed.aliasURL, nil))
+	if resp.StatusCode != 403 {
+		t.Fatalf("the deleted alias URL answers %d", resp.StatusCode)
+	}
+	if u, err := e.client.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("boot")}); err != nil || u.AuthType != types.FunctionUrlAuthTypeAwsIam {
+		t.Fatalf("updated URL after restart: %+v %v", u, err)
+	}
+	e.create(t, "gone", "provided.al2023", "x", goZip(t))
+	_, err = e.client.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("gone")})
+	wantMessage(t, err, "ResourceNotFoundException", "The resource you requested does not exist.")
+	for _, sha := range seed.archives {
+		if !blobNames(t, dir)[blobID(sha)] {
+			t.Fatalf("the archive %s is not in the blob store", sha)
+		}
+	}
+
+	// Reset forgets layers, their numbering and their archives, on disk
+	// too.
+	resetAll(t, e)
+	names := blobNames(t, dir)
+	for _, sha := range seed.archives {
+		if names[blobID(sha)] {
+			t.Errorf("the archive %s survived a reset", sha)
+		}
+	}
+	e.srv.Close()
+	e = start(t, server.Options{DataDir: dir}, Options{})
+	if layers, err := e.client.ListLayers(ctx, &awslambda.ListLayersInput{}); err != nil || len(layers.Layers) != 0 {
+		t.Fatalf("layers after reset and restart: %+v %v", layers, err)
+	}
+	if v := e.publish(t, "shared", makeZip(t, file{name: "a.txt", body: []byte("a")})); v.Version != 1 {
+		t.Fatalf("first version after reset: %d", v.Version)
+	}
+}
+
+// TestPersistAnyRegion restarts after a client that signs for a region
+// name AWS does not have ("local", as some tools do) created a function, a
+// layer and a URL there: they come back, and the service starts.
+func TestPersistAnyRegion(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, server.Options{DataDir: dir}, Options{})
+	local := awslambda.NewFromConfig(servertest.Config(t, e.srv, "", "local"), func(o *awslambda.Options) { o.RetryMaxAttempts = 1 })
+	ctx := context.Background()
+	if _, err := local.CreateFunction(ctx, &awslambda.CreateFunctionInput{FunctionName: aws.String("f"), Runtime: types.RuntimeProvidedal2023,
+		Handler: aws.String("x"), Role: aws.String(testRole), Code: &types.FunctionCode{ZipFile: tinyZip(t)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := local.PublishLayerVersion(ctx, &awslambda.PublishLayerVersionInput{LayerName: aws.String("l"),
+		Content: &types.LayerVersionContentInput{ZipFile: tinyZip(t)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := local.CreateFunctionUrlConfig(ctx, &awslambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("f"), AuthType: types.FunctionUrlAuthTypeNone}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	e = start(t, server.Options{DataDir: dir}, Options{})
+	local = awslambda.NewFromConfig(servertest.Config(t, e.srv, "", "local"), func(o *awslambda.Options) { o.RetryMaxAttempts = 1 })
+	if _, err := local.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("f")}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := local.ListLayerVersions(ctx, &awslambda.ListLayerVersionsInput{LayerName: aws.String("l")}); err != nil || len(out.LayerVersions) != 1 {
+		t.Fatalf("layer versions %+v %v", out, err)
+	}
 }

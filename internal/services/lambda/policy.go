@@ -268,6 +268,12 @@ func (s *Service) AddPermission(ctx context.Context, in *api.AddPermissionReques
 	return &api.AddPermissionResponse{Statement: str(string(st.JSON))}, nil
 }
 
+// errNoPolicy is AWS's answer to removing a statement from, or reading,
+// a resource that has no policy.
+func errNoPolicy() *awserr.Error {
+	return api.ErrResourceNotFoundException("No policy is associated with the given resource.").With("Type", "User")
+}
+
 // RemovePermission removes a statement from a resource-based policy; the
 // policy goes away with its last statement.
 func (s *Service) RemovePermission(ctx context.Context, in *api.RemovePermissionRequest) (*api.Empty, error) {
@@ -291,7 +297,7 @@ func (s *Service) RemovePermission(ctx context.Context, in *api.RemovePermission
 	}
 	p := f.policies[t.key]
 	if p == nil || len(p.statements) == 0 {
-		return nil, api.ErrResourceNotFoundException("No policy is associated with the given resource.").With("Type", "User")
+		return nil, errNoPolicy()
 	}
 	sid := deref(in.StatementId)
 	i := p.find(sid)

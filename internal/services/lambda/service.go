@@ -180,7 +180,8 @@ func build(deps service.Deps, opts Options) (*Service, *service.Service, error) 
 	}, nil
 }
 
-// Reset deletes every function and kills every instance.
+// Reset deletes every function, layer and function URL (with their
+// journal records and blobs) and kills every instance.
 func (s *Service) Reset() {
 	s.mu.Lock()
 	old := s.functions
@@ -193,9 +194,9 @@ func (s *Service) Reset() {
 		f.deleted = true
 		f.mu.Unlock()
 	}
-	s.resetState(old)
-	s.layers.reset()
+	oldLayers := s.layers.reset()
 	s.urls.reset()
+	s.resetState(old, oldLayers)
 	s.killAll()
 	os.RemoveAll(filepath.Join(s.workDir, "code"))
 	os.RemoveAll(filepath.Join(s.workDir, "opt"))

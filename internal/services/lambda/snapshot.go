@@ -20,9 +20,11 @@ type snapshotLine struct {
 
 // Snapshot writes every function as JSON lines of {"ns","key","value"}:
 // its record, then its versions' in order, then its aliases' by name,
-// functions sorted by account, region and name, so equal states give equal
-// snapshots. The deployment packages travel as blobs (the Bodies hook).
-// Instances, queued asynchronous events, layers and function URLs are not
+// functions sorted by account, region and name; then every layer (its
+// record, then its versions' in order) sorted the same way; then every
+// function URL sorted by function and qualifier, so equal states give equal
+// snapshots. The deployment packages and layer archives travel as blobs
+// (the Bodies hook). Instances and queued asynchronous events are not
 // saved. Requests must be stopped while it runs (the gateway's Pause).
 func (s *Service) Snapshot(w io.Writer) error {
 	s.mu.Lock()
@@ -42,7 +44,69 @@ func (s *Service) Snapshot(w io.Writer) error {
 			return fmt.Errorf("lambda: snapshot %s: %w", f.arn(), err)
 		}
 	}
+	if err := s.writeLayers(enc); err != nil {
+		return fmt.Errorf("lambda: snapshot layers: %w", err)
+	}
+	if err := s.writeURLs(enc, fns); err != nil {
+		return fmt.Errorf("lambda: snapshot function URLs: %w", err)
+	}
 	return bw.Flush()
+}
+
+// entryWriter returns a function writing one journal entry (as the
+// *Entry functions return it) to enc as a snapshot line.
+func entryWriter(enc *json.Encoder) func(ns, key string, value []byte, err error) error {
+	return func(ns, key string, value []byte, err error) error {
+		if err != nil {
+			return err
+		}
+		return enc.Encode(snapshotLine{ns, key, value})
+	}
+}
+
+// writeLayers writes every layer's lines, holding s.layers.mu.
+func (s *Service) writeLayers(enc *json.Encoder) error {
+	write := entryWriter(enc)
+	s.layers.mu.Lock()
+	defer s.layers.mu.Unlock()
+	keys := make([]layerKey, 0, len(s.layers.layers))
+	for k := range s.layers.layers {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b layerKey) int {
+		return cmp.Or(cmp.Compare(a.account, b.account), cmp.Compare(a.region, b.region), cmp.Compare(a.name, b.name))
+	})
+	for _, k := range keys {
+		l := s.layers.layers[k]
+		if err := write(layerEntry(l)); err != nil {
+			return err
+		}
+		vs := l.sortedVersions()
+		slices.Reverse(vs)
+		for _, v := range vs {
+			if err := write(layerVersionEntry(v)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeURLs writes the function URLs of fns (sorted), holding s.urls.mu.
+func (s *Service) writeURLs(enc *json.Encoder, fns []*function) error {
+	var urls []*urlConfig
+	for _, f := range fns {
+		urls = append(urls, s.urlsOf(f)...)
+	}
+	write := entryWriter(enc)
+	s.urls.mu.Lock()
+	defer s.urls.mu.Unlock()
+	for _, u := range urls {
+		if err := write(urlEntry(u)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeFunction writes f's lines, holding f.mu.
@@ -52,12 +116,7 @@ func writeFunction(enc *json.Encoder, f *function) error {
 	if f.deleted {
 		return nil
 	}
-	write := func(ns, key string, value []byte, err error) error {
-		if err != nil {
-			return err
-		}
-		return enc.Encode(snapshotLine{ns, key, value})
-	}
+	write := entryWriter(enc)
 	if err := write(functionEntry(f)); err != nil {
 		return err
 	}
@@ -79,14 +138,14 @@ func writeFunction(enc *json.Encoder, f *function) error {
 	return nil
 }
 
-// Restore replaces every function with those of a snapshot written by
-// Snapshot, whose packages are already in the blob store. It reads and
-// checks the whole snapshot (unpacking the packages) before changing
-// anything, so a snapshot that fails leaves the service as it was. Then it
-// drops the current state as Reset does (killing every instance; layers
-// and function URLs go too), installs the restored functions, Active with
-// no instance running, and, with a data directory, rewrites the journal so
-// a restart finds the loaded state.
+// Restore replaces every function, layer and function URL with those of
+// a snapshot written by Snapshot, whose archives are already in the blob
+// store. It reads and checks the whole snapshot (unpacking the archives)
+// before changing anything, so a snapshot that fails leaves the service as
+// it was. Then it drops the current state as Reset does (killing every
+// instance), installs the restored state, functions Active with no
+// instance running, and, with a data directory, rewrites the journal so a
+// restart finds the loaded state.
 func (s *Service) Restore(r io.Reader) error {
 	rs := s.newRestorer()
 	dec := json.NewDecoder(r)
@@ -112,13 +171,18 @@ func (s *Service) Restore(r io.Reader) error {
 		f.deleted = true
 		f.mu.Unlock()
 	}
-	s.layers.reset()
-	s.urls.reset()
+	s.layers.mu.Lock()
+	oldLayers := s.layers.layers
+	s.layers.layers = rs.layers
+	s.layers.mu.Unlock()
+	s.urls.mu.Lock()
+	s.urls.byID = rs.urls
+	s.urls.mu.Unlock()
 	s.killAll()
 	if !s.persist.durable {
 		return nil
 	}
-	for _, ns := range []string{nsFunctions, nsVersions, nsAliases} {
+	for _, ns := range namespaces {
 		if err := s.persist.log.DeletePrefix(ns, ""); err != nil {
 			return fmt.Errorf("lambda: restore: %w", err)
 		}
@@ -128,18 +192,14 @@ func (s *Service) Restore(r io.Reader) error {
 			return fmt.Errorf("lambda: restore: %w", err)
 		}
 	}
+	if err := s.journalLayersAndURLs(); err != nil {
+		return fmt.Errorf("lambda: restore: %w", err)
+	}
 	keep := map[string]bool{}
 	for _, id := range s.codeBlobs() {
 		keep[id] = true
 	}
-	for _, f := range old {
-		for _, v := range append([]*version{f.latest}, f.sortedVersions()...) {
-			if id := blobID(v.code.sha256); id != "" && !keep[id] {
-				keep[id] = true
-				s.persist.blobs.Remove(id)
-			}
-		}
-	}
+	s.dropBlobs(old, oldLayers, keep)
 	return nil
 }
 
@@ -157,6 +217,33 @@ func (s *Service) journalAll(f *function) error {
 	}
 	for _, a := range f.aliases {
 		if aerr := s.journalAlias(f, a); aerr != nil {
+			return aerr
+		}
+	}
+	return nil
+}
+
+// journalLayersAndURLs journals every layer with its versions, and every
+// function URL.
+func (s *Service) journalLayersAndURLs() error {
+	s.layers.mu.Lock()
+	for _, l := range s.layers.layers {
+		if aerr := s.put(layerEntry(l)); aerr != nil {
+			s.layers.mu.Unlock()
+			return aerr
+		}
+		for _, v := range l.versions {
+			if aerr := s.journalLayerVersion(v); aerr != nil {
+				s.layers.mu.Unlock()
+				return aerr
+			}
+		}
+	}
+	s.layers.mu.Unlock()
+	s.urls.mu.Lock()
+	defer s.urls.mu.Unlock()
+	for _, u := range s.urls.byID {
+		if aerr := s.journalURL(u); aerr != nil {
 			return aerr
 		}
 	}

@@ -3,7 +3,6 @@ package lambda
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 
@@ -41,20 +40,9 @@ func (s *Service) InvokeWithResponseStream(ctx context.Context, in *api.InvokeWi
 	if deref(in.InvocationType) == api.ResponseStreamingInvocationTypeDryRun {
 		return &api.InvokeWithResponseStreamResponse{StatusCode: i32(204)}, nil
 	}
-	var clientContext string
-	if in.ClientContext != nil {
-		b, err := base64.StdEncoding.DecodeString(*in.ClientContext)
-		if err != nil {
-			return nil, invalidParameter("Client context must be a valid Base64-encoded JSON object.")
-		}
-		clientContext = string(b)
-	}
-	payload := in.Payload
-	if len(payload) == 0 {
-		payload = []byte("{}")
-	}
-	if !json.Valid(payload) {
-		return nil, api.ErrInvalidRequestContentException("Could not parse request body into json: Could not parse payload into json: Unexpected character: was expecting a JSON value").With("Type", "User")
+	clientContext, payload, aerr := syncRequest(in.ClientContext, in.Payload)
+	if aerr != nil {
+		return nil, aerr
 	}
 	release, aerr := s.admit(f, v)
 	if aerr != nil {

@@ -208,7 +208,19 @@ func (s *Service) CreateFunctionUrlConfig(ctx context.Context, in *api.CreateFun
 	if s.urls.byID == nil {
 		s.urls.byID = map[string]*urlConfig{}
 	}
+	for _, other := range s.urls.byID {
+		if other.fn == f && other.qualifier == q {
+			// A concurrent create won.
+			s.urls.mu.Unlock()
+			return nil, api.ErrResourceConflictException(fmt.Sprintf("Failed to create function url config for [functionArn = %s]. Error message:  FunctionUrlConfig exists for this Lambda function", other.functionARN())).With("Type", "User")
+		}
+	}
 	s.urls.byID[u.id] = u
+	if aerr := s.journalURL(u); aerr != nil {
+		delete(s.urls.byID, u.id)
+		s.urls.mu.Unlock()
+		return nil, aerr
+	}
 	s.urls.mu.Unlock()
 	return &api.CreateFunctionUrlConfigResponse{
 		FunctionUrl: str(u.url), FunctionArn: str(u.functionARN()), AuthType: str(u.authType), Cors: u.cors,
@@ -225,15 +237,26 @@ func (u *urlConfig) toAPI() api.FunctionUrlConfig {
 	}
 }
 
-// GetFunctionUrlConfig returns a function URL's configuration.
-func (s *Service) GetFunctionUrlConfig(ctx context.Context, in *api.GetFunctionUrlConfigRequest) (*api.GetFunctionUrlConfigResponse, error) {
-	f, q, aerr := s.urlTarget(ctx, in.FunctionName, in.Qualifier, errURLNotFound)
+// existingURL finds the function URL config a request names, with the
+// function and qualifier, or the error AWS gives when the function
+// (missing) or the config does not exist.
+func (s *Service) existingURL(ctx context.Context, name, qualifier *string, missing func() *awserr.Error) (*function, string, *urlConfig, *awserr.Error) {
+	f, q, aerr := s.urlTarget(ctx, name, qualifier, missing)
 	if aerr != nil {
-		return nil, aerr
+		return nil, "", nil, aerr
 	}
 	u := s.urlFor(f, q)
 	if u == nil {
-		return nil, errURLNotFound()
+		return nil, "", nil, errURLNotFound()
+	}
+	return f, q, u, nil
+}
+
+// GetFunctionUrlConfig returns a function URL's configuration.
+func (s *Service) GetFunctionUrlConfig(ctx context.Context, in *api.GetFunctionUrlConfigRequest) (*api.GetFunctionUrlConfigResponse, error) {
+	_, _, u, aerr := s.existingURL(ctx, in.FunctionName, in.Qualifier, errURLNotFound)
+	if aerr != nil {
+		return nil, aerr
 	}
 	s.urls.mu.Lock()
 	c := u.toAPI()
@@ -246,13 +269,9 @@ func (s *Service) GetFunctionUrlConfig(ctx context.Context, in *api.GetFunctionU
 
 // UpdateFunctionUrlConfig changes the given settings of a function URL.
 func (s *Service) UpdateFunctionUrlConfig(ctx context.Context, in *api.UpdateFunctionUrlConfigRequest) (*api.UpdateFunctionUrlConfigResponse, error) {
-	f, q, aerr := s.urlTarget(ctx, in.FunctionName, in.Qualifier, errURLFunctionMissing)
+	_, _, u, aerr := s.existingURL(ctx, in.FunctionName, in.Qualifier, errURLFunctionMissing)
 	if aerr != nil {
 		return nil, aerr
-	}
-	u := s.urlFor(f, q)
-	if u == nil {
-		return nil, errURLNotFound()
 	}
 	s.urls.mu.Lock()
 	if in.AuthType != nil {
@@ -266,7 +285,11 @@ func (s *Service) UpdateFunctionUrlConfig(ctx context.Context, in *api.UpdateFun
 	}
 	u.modified = s.clock.Now()
 	c := u.toAPI()
+	aerr = s.journalURL(u)
 	s.urls.mu.Unlock()
+	if aerr != nil {
+		return nil, aerr
+	}
 	return &api.UpdateFunctionUrlConfigResponse{
 		FunctionUrl: c.FunctionUrl, FunctionArn: c.FunctionArn, AuthType: c.AuthType, Cors: c.Cors,
 		CreationTime: c.CreationTime, LastModifiedTime: c.LastModifiedTime, InvokeMode: c.InvokeMode,
@@ -276,18 +299,31 @@ func (s *Service) UpdateFunctionUrlConfig(ctx context.Context, in *api.UpdateFun
 // DeleteFunctionUrlConfig deletes a function URL; its host stops
 // answering at once.
 func (s *Service) DeleteFunctionUrlConfig(ctx context.Context, in *api.DeleteFunctionUrlConfigRequest) (*api.Empty, error) {
-	f, q, aerr := s.urlTarget(ctx, in.FunctionName, in.Qualifier, errURLNotFound)
+	f, q, u, aerr := s.existingURL(ctx, in.FunctionName, in.Qualifier, errURLNotFound)
 	if aerr != nil {
 		return nil, aerr
 	}
-	u := s.urlFor(f, q)
-	if u == nil {
-		return nil, errURLNotFound()
-	}
 	s.urls.mu.Lock()
 	delete(s.urls.byID, u.id)
+	aerr = s.unjournalURL(f.key, q)
 	s.urls.mu.Unlock()
+	if aerr != nil {
+		return nil, aerr
+	}
 	return &api.Empty{}, nil
+}
+
+// dropURLs deletes the function URLs of f whose qualifier matches (in
+// memory; the caller journals the deletion), as deleting a function or an
+// alias does on AWS. It takes s.urls.mu, so f.mu may be held.
+func (s *Service) dropURLs(f *function, match func(qualifier string) bool) {
+	s.urls.mu.Lock()
+	defer s.urls.mu.Unlock()
+	for id, u := range s.urls.byID {
+		if u.fn == f && match(u.qualifier) {
+			delete(s.urls.byID, id)
+		}
+	}
 }
 
 // ListFunctionUrlConfigs lists a function's URLs (unqualified and

@@ -104,6 +104,15 @@ func TestFunctionURLConfigs(t *testing.T) {
 	}
 	_, err = e.client.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("urlfn"), Qualifier: aws.String("live")})
 	wantMessage(t, err, "ResourceNotFoundException", "The resource you requested does not exist.")
+	// The URL went with the alias: an alias of the same name has none.
+	if _, err := e.client.CreateAlias(ctx, &awslambda.CreateAliasInput{FunctionName: aws.String("urlfn"), Name: aws.String("live"), FunctionVersion: aws.String("1")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.client.GetFunctionUrlConfig(ctx, &awslambda.GetFunctionUrlConfigInput{FunctionName: aws.String("urlfn"), Qualifier: aws.String("live")})
+	wantMessage(t, err, "ResourceNotFoundException", "The resource you requested does not exist.")
+	if list, err := e.client.ListFunctionUrlConfigs(ctx, &awslambda.ListFunctionUrlConfigsInput{FunctionName: aws.String("urlfn")}); err != nil || len(list.FunctionUrlConfigs) != 1 {
+		t.Fatalf("ListFunctionUrlConfigs after deleting the alias: %+v %v", list, err)
+	}
 	if _, err := e.client.DeleteFunctionUrlConfig(ctx, &awslambda.DeleteFunctionUrlConfigInput{FunctionName: aws.String("urlfn")}); err != nil {
 		t.Fatal(err)
 	}

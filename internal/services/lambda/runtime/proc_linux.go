@@ -3,7 +3,10 @@
 package runtime
 
 import (
+	"bytes"
+	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 )
 
@@ -22,13 +25,33 @@ func killGroup(cmd *exec.Cmd) {
 	cmd.Process.Kill()
 }
 
-// pending returns the number of unread bytes in a pipe read end, or -1 when
-// unknown.
-func pending(fd uintptr) int {
-	var n int32
-	const fionread = 0x541B
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, fionread, uintptrOf(&n)); e != 0 {
-		return -1
+// peakMemory returns the peak resident set size of process pid in bytes,
+// from the VmHWM line of /proc/<pid>/status; false when it cannot be read
+// (the process is gone, or /proc is not mounted).
+func peakMemory(pid int) (int64, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, false
 	}
-	return int(n)
+	return parseVmHWM(b)
+}
+
+// parseVmHWM reads "VmHWM:\t  1234 kB" from a /proc/<pid>/status text.
+func parseVmHWM(status []byte) (int64, bool) {
+	for line := range bytes.SplitSeq(status, []byte("\n")) {
+		rest, ok := bytes.CutPrefix(line, []byte("VmHWM:"))
+		if !ok {
+			continue
+		}
+		fields := bytes.Fields(rest)
+		if len(fields) != 2 || string(fields[1]) != "kB" {
+			return 0, false
+		}
+		kb, err := strconv.ParseInt(string(fields[0]), 10, 64)
+		if err != nil || kb <= 0 || kb > 1<<40 {
+			return 0, false
+		}
+		return kb * 1024, true
+	}
+	return 0, false
 }

@@ -3,7 +3,6 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -49,8 +49,14 @@ type Config struct {
 	// Env is the environment, without AWS_LAMBDA_RUNTIME_API, which Start
 	// adds.
 	Env []string
-	// Output receives each line the process writes to stdout or stderr.
-	Output func(line string)
+	// Output receives each log record of the process: each line it
+	// writes to stdout or stderr, and each frame it writes to the
+	// telemetry pipe (newlines included).
+	Output func(record string)
+	// Telemetry gives the process the telemetry pipe AWS's managed
+	// runtimes write their own log records to, one frame per record, as
+	// descriptor 3 named by _LAMBDA_TELEMETRY_LOG_FD (Unix only).
+	Telemetry bool
 	// MaxResponse is the response size limit; 0 means MaxResponseSize.
 	MaxResponse int
 }
@@ -109,6 +115,9 @@ type Result struct {
 	Duration time.Duration
 	// ExitStatus describes how the process ended, for Exited and InitError.
 	ExitStatus string
+	// MaxMemory is the largest resident set the instance's process has
+	// had so far, in bytes (Linux's VmHWM); 0 when unknown.
+	MaxMemory int64
 }
 
 // Instance is one running execution environment.
@@ -136,9 +145,9 @@ type Instance struct {
 	used      bool
 	killed    bool
 
-	outputDone chan struct{}
-	outputFD   uintptr
-	outputBusy sync.Mutex
+	output *capture
+	// peak is the largest MaxMemory measured.
+	peak atomic.Int64
 }
 
 // call is one invocation in flight.
@@ -167,40 +176,59 @@ func Start(cfg Config) (*Instance, error) {
 		return nil, err
 	}
 	in := &Instance{
-		cfg:        cfg,
-		listener:   ln,
-		work:       make(chan *call),
-		ready:      make(chan struct{}),
-		exited:     make(chan struct{}),
-		outputDone: make(chan struct{}),
+		cfg:      cfg,
+		listener: ln,
+		work:     make(chan *call),
+		ready:    make(chan struct{}),
+		exited:   make(chan struct{}),
 	}
 	in.server = &http.Server{Handler: in, ReadHeaderTimeout: 10 * time.Second}
 	go in.server.Serve(ln)
 
+	var files []*os.File // closed once the child has them
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
+	files = append(files, w)
 	cmd := exec.Command(cfg.Path, cfg.Args...)
 	cmd.Dir = cfg.Dir
 	cmd.Env = append(append([]string{}, cfg.Env...), "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
 	cmd.Stdout = w
 	cmd.Stderr = w
+	var tr *os.File
+	if cfg.Telemetry && telemetrySupported {
+		var tw *os.File
+		if tr, tw, err = os.Pipe(); err != nil {
+			ln.Close()
+			r.Close()
+			closeAll()
+			return nil, err
+		}
+		files = append(files, tw)
+		cmd.ExtraFiles = []*os.File{tw}
+		cmd.Env = append(cmd.Env, "_LAMBDA_TELEMETRY_LOG_FD="+strconv.Itoa(telemetryFD))
+	}
 	isolate(cmd)
 	in.cmd = cmd
 	in.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		ln.Close()
 		r.Close()
-		w.Close()
+		if tr != nil {
+			tr.Close()
+		}
+		closeAll()
 		return nil, err
 	}
-	w.Close()
-	if rc, err := r.SyscallConn(); err == nil {
-		rc.Control(func(fd uintptr) { in.outputFD = fd })
-	}
-	go in.readOutput(r)
+	closeAll()
+	in.output = newCapture(cfg.Output, r, tr)
 	go func() {
 		err := cmd.Wait()
 		in.mu.Lock()
@@ -227,79 +255,23 @@ func exitText(err error) string {
 	return err.Error()
 }
 
-func (in *Instance) readOutput(r *os.File) {
-	defer close(in.outputDone)
-	defer r.Close()
-	buf := make([]byte, 64*1024)
-	var partial []byte
-	emit := func(line []byte) {
-		if in.cfg.Output != nil {
-			in.cfg.Output(strings.TrimRight(string(line), "\r"))
-		}
-	}
-	for {
-		n, err := r.Read(buf)
-		in.outputBusy.Lock()
-		data := buf[:n]
-		for len(data) > 0 {
-			i := bytes.IndexByte(data, '\n')
-			if i < 0 {
-				partial = append(partial, data...)
-				if len(partial) >= maxLineSize {
-					emit(partial)
-					partial = partial[:0]
-				}
-				break
-			}
-			if len(partial) > 0 {
-				partial = append(partial, data[:i]...)
-				emit(partial)
-				partial = partial[:0]
-			} else {
-				emit(data[:i])
-			}
-			data = data[i+1:]
-		}
-		if err != nil && len(partial) > 0 {
-			emit(partial)
-		}
-		in.outputBusy.Unlock()
-		if err != nil {
-			return
-		}
-	}
-}
+// Flush passes everything the process has written so far to Output, so
+// that log records written before a response are attributed to its
+// invocation.
+func (in *Instance) Flush() { in.output.flush() }
 
-// maxLineSize is where a line without a newline is cut into a log event
-// (CloudWatch Logs' 256 KB event limit).
-const maxLineSize = 256 * 1024
-
-// Flush waits (briefly) until everything the process wrote so far has been
-// passed to Output, so that log lines written before a response are
-// attributed to its invocation.
-func (in *Instance) Flush() {
-	deadline := time.Now().Add(100 * time.Millisecond)
-	for time.Now().Before(deadline) {
-		select {
-		case <-in.outputDone:
-			return
-		default:
-		}
-		n := pending(in.outputFD)
-		if n < 0 {
-			time.Sleep(2 * time.Millisecond)
-			break
-		}
-		if n == 0 {
-			time.Sleep(100 * time.Microsecond)
-			if pending(in.outputFD) == 0 {
+// measure records the process's peak resident memory so far and returns
+// the largest measured, 0 when it was never measured.
+func (in *Instance) measure() int64 {
+	if b, ok := peakMemory(in.cmd.Process.Pid); ok {
+		for {
+			old := in.peak.Load()
+			if b <= old || in.peak.CompareAndSwap(old, b) {
 				break
 			}
 		}
-		time.Sleep(100 * time.Microsecond)
 	}
-	in.outputBusy.Lock()
-	in.outputBusy.Unlock()
+	return in.peak.Load()
 }
 
 // Addr is the Runtime API address (host:port).
@@ -321,7 +293,7 @@ func (in *Instance) Kill() {
 	<-in.exited
 	in.server.Close()
 	select {
-	case <-in.outputDone:
+	case <-in.output.done:
 	case <-time.After(time.Second):
 	}
 }
@@ -330,8 +302,21 @@ func (in *Instance) Kill() {
 // runtime responds, fails, exits, or timeout passes (the instance is then
 // killed). initLimit bounds how long a cold instance may take to ask for
 // its first event before the invocation's own timeout starts counting;
-// inv.Deadline is set when the event is handed out.
+// inv.Deadline is set when the event is handed out. The result carries
+// the process's peak memory, measured at the end (before a kill).
 func (in *Instance) Invoke(ctx context.Context, inv Invocation, timeout, initLimit time.Duration) Result {
+	r := in.invoke(ctx, inv, timeout, initLimit)
+	r.MaxMemory = in.measure()
+	return r
+}
+
+// stop measures the process's memory and kills it.
+func (in *Instance) stop() {
+	in.measure()
+	in.Kill()
+}
+
+func (in *Instance) invoke(ctx context.Context, inv Invocation, timeout, initLimit time.Duration) Result {
 	in.mu.Lock()
 	cold := !in.used
 	in.used = true
@@ -352,7 +337,7 @@ func (in *Instance) Invoke(ctx context.Context, inv Invocation, timeout, initLim
 			// invocation's deadline now applies.
 		case <-ctx.Done():
 			t.Stop()
-			in.Kill()
+			in.stop()
 			return Result{Outcome: Timeout, Init: time.Since(in.started)}
 		}
 	}
@@ -368,10 +353,10 @@ func (in *Instance) Invoke(ctx context.Context, inv Invocation, timeout, initLim
 		}
 		return Result{Outcome: Exited, ExitStatus: in.status(), Payload: nil}
 	case <-deadline.C:
-		in.Kill()
+		in.stop()
 		return Result{Outcome: Timeout, Init: initDur, Duration: time.Since(c.at)}
 	case <-ctx.Done():
-		in.Kill()
+		in.stop()
 		return Result{Outcome: Timeout, Init: initDur, Duration: time.Since(c.at)}
 	}
 	if cold && initDur == 0 {
@@ -387,10 +372,10 @@ func (in *Instance) Invoke(ctx context.Context, inv Invocation, timeout, initLim
 			r = Result{Outcome: Exited, ExitStatus: in.status(), Duration: time.Since(c.at)}
 		}
 	case <-deadline.C:
-		in.Kill()
+		in.stop()
 		r = Result{Outcome: Timeout, Duration: time.Since(c.at)}
 	case <-ctx.Done():
-		in.Kill()
+		in.stop()
 		r = Result{Outcome: Timeout, Duration: time.Since(c.at)}
 	}
 	in.mu.Lock()

@@ -21,6 +21,9 @@ type Launch struct {
 	Args []string
 	// Env are variables the runtime adds to the function's environment.
 	Env []string
+	// Telemetry says the runtime writes its own log records to the
+	// telemetry pipe (Config.Telemetry), as AWS's managed runtimes do.
+	Telemetry bool
 }
 
 // EntrypointError is returned by Command for a function whose entrypoint
@@ -97,9 +100,9 @@ func Command(runtimeName, taskRoot, optDir, runtimeDir string) (Launch, error) {
 	}
 	switch interp {
 	case "python3":
-		return Launch{Path: path, Args: []string{"-u", filepath.Join(runtimeDir, "python.py")}}, nil
+		return Launch{Path: path, Args: []string{"-u", filepath.Join(runtimeDir, "python.py")}, Telemetry: true}, nil
 	default:
-		return Launch{Path: path, Args: []string{filepath.Join(runtimeDir, "node.js")}}, nil
+		return Launch{Path: path, Args: []string{filepath.Join(runtimeDir, "node.js")}, Telemetry: true}, nil
 	}
 }
 

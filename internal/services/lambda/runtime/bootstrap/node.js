@@ -24,6 +24,8 @@ function call(method, p, body, headers) {
   });
 }
 
+// errorDoc is the error document posted to the Runtime API (AWS's
+// toRapidResponse).
 function errorDoc(err) {
   if (err instanceof Error) {
     return {
@@ -32,22 +34,75 @@ function errorDoc(err) {
       trace: String(err.stack || "").split("\n"),
     };
   }
-  return { errorType: typeof err === "string" ? "string" : typeof err, errorMessage: String(err), trace: [] };
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }
 
-async function postError(p, doc) {
-  process.stdout.write(new Date().toISOString() + "\t" + (currentRequestId || "undefined") + "\tERROR\t" +
-    (p === "/init/error" ? "Uncaught Exception \t" : "Invoke Error \t") + JSON.stringify(doc) + "\n");
+// formatted renders an error for the log as AWS's runtime does: a tab,
+// then JSON with errorType, errorMessage, code, the error's own enumerable
+// properties and its stack as a list of lines.
+function formatted(err) {
+  const e = err instanceof Error ? err : new Error(err);
+  try {
+    return "\t" + JSON.stringify(e, (_k, v) => {
+      if (!(v instanceof Error)) return v;
+      const out = Object.assign({ errorType: v.name, errorMessage: v.message, code: v.code }, v);
+      if (typeof v.stack === "string") out.stack = v.stack.split("\n");
+      return out;
+    });
+  } catch (_) {
+    return "\t" + JSON.stringify(errorDoc(e));
+  }
+}
+
+// postError logs err under label ("Invoke Error", or "Uncaught Exception"
+// for errors outside a handler's promise) and posts it to p.
+async function postError(p, err, label) {
+  console.error(label, formatted(err));
+  await postDoc(p, errorDoc(err));
+}
+
+async function postDoc(p, doc) {
   await call("POST", p, JSON.stringify(doc), {
     "Content-Type": "application/json",
     "Lambda-Runtime-Function-Error-Type": doc.errorType,
   });
 }
 
-for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"], ["debug", "DEBUG"], ["trace", "TRACE"]]) {
-  console[name] = (...args) => {
-    process.stdout.write(new Date().toISOString() + "\t" + (currentRequestId || "undefined") + "\t" + level + "\t" + util.format(...args) + "\n");
-  };
+// The console writes one record per call, as AWS's runtime does: a frame
+// on the telemetry pipe the platform names in _LAMBDA_TELEMETRY_LOG_FD
+// (type, length, timestamp in microseconds, message; big-endian), so a
+// multi-line message is one log event; without the pipe, a stdout line with
+// its newlines turned into "\r".
+const telemetryFd = process.env._LAMBDA_TELEMETRY_LOG_FD === undefined ? -1 : parseInt(process.env._LAMBDA_TELEMETRY_LOG_FD, 10);
+delete process.env._LAMBDA_TELEMETRY_LOG_FD;
+
+function writeRecord(level, args) {
+  const now = new Date();
+  const line = now.toISOString() + "\t" + (currentRequestId || "undefined") + "\t" + level.name + "\t" + util.format(...args);
+  if (!(telemetryFd >= 0)) {
+    process.stdout.write(line.replace(/\n/g, "\r") + "\n");
+    return;
+  }
+  const msg = Buffer.from(line + "\n", "utf8");
+  const head = Buffer.alloc(16);
+  head.writeUInt32BE((0xa55a0003 | level.mask) >>> 0, 0);
+  head.writeUInt32BE(msg.length, 4);
+  head.writeBigInt64BE(BigInt(now.valueOf()) * 1000n, 8);
+  const frame = Buffer.concat([head, msg]);
+  for (let off = 0; off < frame.length; ) off += fs.writeSync(telemetryFd, frame, off);
+}
+
+const levels = {
+  TRACE: { name: "TRACE", mask: 0b00100 },
+  DEBUG: { name: "DEBUG", mask: 0b01000 },
+  INFO: { name: "INFO", mask: 0b01100 },
+  WARN: { name: "WARN", mask: 0b10000 },
+  ERROR: { name: "ERROR", mask: 0b10100 },
+  FATAL: { name: "FATAL", mask: 0b11000 },
+};
+for (const [name, level] of [["log", levels.INFO], ["info", levels.INFO], ["warn", levels.WARN], ["error", levels.ERROR],
+  ["debug", levels.DEBUG], ["trace", levels.TRACE], ["fatal", levels.FATAL]]) {
+  console[name] = (...args) => writeRecord(level, args);
 }
 
 class HandlerError extends Error {
@@ -129,7 +184,7 @@ async function main() {
   try {
     fn = await loadHandler(process.env._HANDLER || "");
   } catch (e) {
-    await postError("/init/error", errorDoc(e));
+    await postError("/init/error", e, "Uncaught Exception");
     process.exit(1);
   }
   for (;;) {
@@ -140,7 +195,9 @@ async function main() {
     try {
       event = next.body.length ? JSON.parse(next.body.toString("utf8")) : null;
     } catch (e) {
-      await postError("/invocation/" + ctx.awsRequestId + "/error", { errorType: "Runtime.UnmarshalError", errorMessage: String(e), trace: [] });
+      const doc = { errorType: "Runtime.UnmarshalError", errorMessage: String(e), trace: [] };
+      console.error("Invoke Error", "\t" + JSON.stringify(doc));
+      await postDoc("/invocation/" + ctx.awsRequestId + "/error", doc);
       continue;
     }
     try {
@@ -148,13 +205,13 @@ async function main() {
       const body = result === undefined ? "null" : JSON.stringify(result);
       await call("POST", "/invocation/" + ctx.awsRequestId + "/response", body === undefined ? "null" : body, { "Content-Type": "application/json" });
     } catch (e) {
-      await postError("/invocation/" + ctx.awsRequestId + "/error", errorDoc(e));
+      await postError("/invocation/" + ctx.awsRequestId + "/error", e, "Invoke Error");
     }
   }
 }
 
 process.on("uncaughtException", async (e) => {
-  await postError(currentRequestId ? "/invocation/" + currentRequestId + "/error" : "/init/error", errorDoc(e));
+  await postError(currentRequestId ? "/invocation/" + currentRequestId + "/error" : "/init/error", e, "Uncaught Exception");
   process.exit(129);
 });
 
