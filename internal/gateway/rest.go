@@ -36,9 +36,28 @@ type queryLiteral struct {
 	hasValue    bool
 }
 
-// restTable is a model's REST routes.
+// restTable is a model's REST routes, indexed so a request is scored only
+// against the routes that could match it.
 type restTable struct {
-	routes []*restRoute
+	// byOperation finds a route by method and operation name, for the
+	// x-id query parameter SDKs add to S3 calls.
+	byOperation map[string]*restRoute
+	// byFirstLiteral holds the routes whose path starts with a literal
+	// segment, by method and that segment; labelFirst, by method, those
+	// that start with a label.
+	byFirstLiteral map[string][]*restRoute
+	labelFirst     map[string][]*restRoute
+}
+
+// add indexes a route.
+func (t *restTable) add(r *restRoute) {
+	t.byOperation[r.method+" "+r.op.Name] = r
+	if first := r.segments[0]; first.label == "" {
+		key := r.method + " " + first.literal
+		t.byFirstLiteral[key] = append(t.byFirstLiteral[key], r)
+	} else {
+		t.labelFirst[r.method] = append(t.labelFirst[r.method], r)
+	}
 }
 
 var restTables sync.Map // *model.Model -> *restTable
@@ -47,9 +66,9 @@ func restTableFor(m *model.Model) *restTable {
 	if t, ok := restTables.Load(m); ok {
 		return t.(*restTable)
 	}
-	t := &restTable{}
+	t := &restTable{byOperation: map[string]*restRoute{}, byFirstLiteral: map[string][]*restRoute{}, labelFirst: map[string][]*restRoute{}}
 	for _, op := range m.Operations {
-		t.routes = append(t.routes, parseRoute(op))
+		t.add(parseRoute(op))
 	}
 	actual, _ := restTables.LoadOrStore(m, t)
 	return actual.(*restTable)
@@ -107,14 +126,13 @@ func parseRoute(op *model.Operation) *restRoute {
 func (t *restTable) match(method, escapedPath string, query url.Values, header http.Header) (*restRoute, map[string]string) {
 	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
 	if xid := query.Get("x-id"); xid != "" {
-		for _, r := range t.routes {
-			if r.op.Name == xid && r.method == method {
-				if labels, ok := r.matchPath(parts); ok {
-					return r, labels
-				}
+		if r := t.byOperation[method+" "+xid]; r != nil {
+			if labels, ok := r.matchPath(parts); ok {
+				return r, labels
 			}
 		}
 	}
+	candidates := [2][]*restRoute{t.byFirstLiteral[method+" "+parts[0]], t.labelFirst[method]}
 	// rejected marks eligible routes whose labels failed to decode; the
 	// next best is tried then, so the result is the best route that
 	// matches fully.
@@ -122,16 +140,18 @@ func (t *restTable) match(method, escapedPath string, query url.Values, header h
 	for {
 		var best *restRoute
 		bestScore := -1
-		for _, r := range t.routes {
-			if r.method != method || !r.literalsMatch(parts) {
-				continue
-			}
-			score, eligible := r.score(query, header)
-			if !eligible || slices.Contains(rejected, r) {
-				continue
-			}
-			if score > bestScore || (score == bestScore && best != nil && r.op.Name < best.op.Name) {
-				best, bestScore = r, score
+		for _, routes := range candidates {
+			for _, r := range routes {
+				if !r.literalsMatch(parts) {
+					continue
+				}
+				score, eligible := r.score(query, header)
+				if !eligible || slices.Contains(rejected, r) {
+					continue
+				}
+				if score > bestScore || (score == bestScore && best != nil && r.op.Name < best.op.Name) {
+					best, bestScore = r, score
+				}
 			}
 		}
 		if best == nil {
