@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,9 @@ type httpPlan struct {
 	// queryNames are the parameter names bound to single query members,
 	// which a query-map member does not take.
 	queryNames map[string]bool
+	// queryMap reports whether a map member takes the query parameters no
+	// other member is bound to.
+	queryMap bool
 	// uriQuery indexes the members bound to URI labels and the query.
 	uriQuery []int
 	// byHeader maps canonical header keys to their members' indexes.
@@ -88,6 +92,8 @@ func planFor(s *model.Shape) *httpPlan {
 			p.hasQuery = true
 			if m.Shape.Type != "map" {
 				p.queryNames[b.wire] = true
+			} else {
+				p.queryMap = true
 			}
 		case "header":
 			b.loc = locHeader
@@ -124,6 +130,29 @@ func planFor(s *model.Shape) *httpPlan {
 	}
 	actual, _ := plans.LoadOrStore(s, p)
 	return actual.(*httpPlan)
+}
+
+// query returns the request's query parameters as r.URL.Query() does,
+// skipping the parse (and returning nil) when no parameter can be one of
+// p's members: every name is plain (no escapes) and none is bound to a
+// member, as with the x-id=GetObject that SDKs add to every S3 request.
+func (p *httpPlan) query(r *http.Request) url.Values {
+	if !p.hasQuery {
+		return nil
+	}
+	raw := r.URL.RawQuery
+	if p.queryMap {
+		return r.URL.Query()
+	}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		name, _, _ := strings.Cut(pair, "=")
+		if strings.ContainsAny(name, "%+") || p.queryNames[name] {
+			return r.URL.Query()
+		}
+	}
+	return nil
 }
 
 // streaming reports whether a blob travels as a stream: its shape's
@@ -348,12 +377,38 @@ func headerValue(v any, r *model.Ref) (string, bool) {
 func appendTime(buf []byte, t time.Time, format string) []byte {
 	switch format {
 	case "rfc822":
-		return t.UTC().AppendFormat(buf, http.TimeFormat)
+		return appendHTTPDate(buf, t)
 	case "unixTimestamp":
 		return timefmt.AppendEpoch(buf, t)
 	}
 	return appendISO8601(buf, t)
 }
+
+// appendHTTPDate writes t as an HTTP date (http.TimeFormat, "Mon, 02 Jan
+// 2006 15:04:05 GMT"), without time.Format's layout parsing.
+func appendHTTPDate(buf []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(buf, http.TimeFormat)
+	}
+	hour, minute, sec := t.Clock()
+	wd := weekdays[t.Weekday()*3:]
+	mon := months[(month-1)*3:]
+	return append(buf,
+		wd[0], wd[1], wd[2], ',', ' ',
+		byte('0'+day/10), byte('0'+day%10), ' ',
+		mon[0], mon[1], mon[2], ' ',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), ' ',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), ' ', 'G', 'M', 'T')
+}
+
+const (
+	weekdays = "SunMonTueWedThuFriSat"
+	months   = "JanFebMarAprMayJunJulAugSepOctNovDec"
+)
 
 // appendISO8601 writes t as AWS's XML protocols do,
 // 2006-01-02T15:04:05.000Z, without time.Format's layout parsing.

@@ -5,6 +5,7 @@ package restxml
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"io"
 	"net/http"
 	"net/textproto"
@@ -42,10 +43,7 @@ func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
 	in := c.Operation.Input
 	p := planFor(in.Shape)
 	r := c.Request
-	var query url.Values
-	if p.hasQuery {
-		query = r.URL.Query()
-	}
+	query := p.query(r)
 	for _, i := range p.uriQuery {
 		b := &p.members[i]
 		if b.loc == locQuery {
@@ -299,7 +297,8 @@ const maxPooledBuffer = 1 << 20
 func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[string]any) error {
 	fl := flavorFor(c.Model)
 	h := w.Header()
-	fl.setRequestID(h, c.RequestID)
+	var vals headerValues
+	fl.setRequestID(h, c.RequestID, &vals)
 	status := protocol.ResponseStatus(c)
 	head := c.Request != nil && c.Request.Method == http.MethodHead
 	if c.Operation == nil || c.Operation.Output == nil {
@@ -309,9 +308,6 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 	}
 	outRef := c.Operation.Output
 	p := planFor(outRef.Shape)
-	// One backing array for the header values: one allocation, not one
-	// per header.
-	vals := make([]string, 0, len(out))
 	for name, v := range out {
 		i, ok := p.byName[name]
 		if !ok || v == nil {
@@ -321,8 +317,7 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 		switch b.loc {
 		case locHeader:
 			if s, ok := headerValue(v, b.ref); ok {
-				vals = append(vals, s)
-				h[b.header] = vals[len(vals)-1 : len(vals) : len(vals)]
+				h[b.header] = vals.one(s)
 			}
 		case locHeaders:
 			m, _ := v.(map[string]any)
@@ -330,7 +325,7 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 				if s, ok := x.(string); ok {
 					// S3 sends prefix headers (x-amz-meta-*) in lower case,
 					// and clients hand the names back as they arrive.
-					h[strings.ToLower(b.wire+k)] = []string{s}
+					h[strings.ToLower(b.wire+k)] = vals.one(s)
 				}
 			}
 		case locStatus:
@@ -342,23 +337,29 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 	protocol.CopyHeaders(w, c.Header)
 	if p.payload >= 0 {
 		b := &p.members[p.payload]
-		v := out[b.name]
-		switch b.ref.Shape.Type {
-		case "blob", "string":
-			return writeRaw(w, v, status, head)
-		case "structure":
-			if m, ok := v.(map[string]any); ok {
-				return fl.writeXML(w, status, head, m, b.ref)
-			}
-		}
-		writeEmpty(w, status, head)
-		return nil
+		return fl.writePayload(w, status, head, b, out[b.name])
 	}
 	if !p.hasBody {
 		writeEmpty(w, status, head)
 		return nil
 	}
 	return fl.writeXML(w, status, head, out, outRef)
+}
+
+// writePayload writes v, the tree value of the payload member b (nil when
+// absent), as the body: a blob or string raw, a structure as an XML
+// document.
+func (fl *flavor) writePayload(w http.ResponseWriter, status int, head bool, b *binding, v any) error {
+	switch b.ref.Shape.Type {
+	case "blob", "string":
+		return writeRaw(w, v, status, head)
+	case "structure":
+		if m, ok := v.(map[string]any); ok {
+			return fl.writeXML(w, status, head, m, b.ref)
+		}
+	}
+	writeEmpty(w, status, head)
+	return nil
 }
 
 // writeEmpty ends a response without a body; S3 sends Content-Length: 0.
@@ -489,7 +490,8 @@ func rootName(r *model.Ref) string {
 func (Codec) EncodeError(w http.ResponseWriter, c *protocol.Call, e *awserr.Error) {
 	fl := flavorFor(c.Model)
 	h := w.Header()
-	fl.setRequestID(h, c.RequestID)
+	var vals headerValues
+	fl.setRequestID(h, c.RequestID, &vals)
 	protocol.CopyHeaders(w, c.Header)
 	protocol.CopyHeaders(w, e.Header)
 	status := e.Status
@@ -620,19 +622,17 @@ func hostID(requestID string) string {
 		h ^= uint64(requestID[i])
 		h *= 1099511628211
 	}
-	var raw [57]byte
-	for i := 0; i < len(raw); i += 8 {
+	var raw [64]byte // 57 bytes used: eight words, little-endian
+	for i := 0; i < 57; i += 8 {
 		h += 0x9e3779b97f4a7c15 // splitmix64
 		z := h
 		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 		z ^= z >> 31
-		for j := 0; j < 8 && i+j < len(raw); j++ {
-			raw[i+j] = byte(z >> (8 * j))
-		}
+		binary.LittleEndian.PutUint64(raw[i:], z)
 	}
 	var out [76]byte
-	base64.StdEncoding.Encode(out[:], raw[:])
+	base64.StdEncoding.Encode(out[:], raw[:57])
 	return string(out[:])
 }
 
@@ -736,14 +736,31 @@ func defaultNamespace(m *model.Model) string {
 
 // setRequestID sets the request id headers: S3's x-amz-request-id and
 // x-amz-id-2 (with Server: AmazonS3), else x-amzn-RequestId.
-func (fl *flavor) setRequestID(h http.Header, id string) {
+func (fl *flavor) setRequestID(h http.Header, id string, vals *headerValues) {
 	if fl.s3 {
-		h["X-Amz-Request-Id"] = []string{id}
-		h["X-Amz-Id-2"] = []string{hostID(id)}
-		h["Server"] = []string{"AmazonS3"}
+		h["X-Amz-Request-Id"] = vals.one(id)
+		h["X-Amz-Id-2"] = vals.one(hostID(id))
+		h["Server"] = vals.one("AmazonS3")
 		return
 	}
-	h["X-Amzn-Requestid"] = []string{id}
+	h["X-Amzn-Requestid"] = vals.one(id)
+}
+
+// headerValues hands out one-value header slices cut from shared backing
+// arrays, so that a response's headers cost an allocation per eight
+// values rather than one each.
+type headerValues struct {
+	buf []string
+}
+
+// one returns []string{s}, sharing its backing array with other values.
+func (a *headerValues) one(s string) []string {
+	if len(a.buf) == cap(a.buf) {
+		a.buf = make([]string, 0, 8)
+	}
+	a.buf = append(a.buf, s)
+	n := len(a.buf)
+	return a.buf[n-1 : n : n]
 }
 
 // malformed is the error for a body that is not well-formed XML or does

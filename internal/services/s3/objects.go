@@ -500,12 +500,25 @@ func (oh *objectHeaders) tagCount() *int32 {
 }
 
 // override returns the response-* query override if given, else def.
-func override(o *string, def string) *string {
+func override(o *string, def *string) *string {
 	if o != nil {
 		return o
 	}
-	return strOrNil(def)
+	return fieldOrNil(def)
 }
+
+// fieldOrNil returns p, a field of an installed (immutable) version, or
+// nil when it is empty. Outputs point into the version rather than copy it.
+func fieldOrNil(p *string) *string {
+	if *p == "" {
+		return nil
+	}
+	return p
+}
+
+// acceptRanges is the Accept-Ranges of every object read; outputs share it
+// and nothing writes through it.
+var acceptRanges = "bytes"
 
 // GetObject streams an object (or a range or part of it).
 func (h *handler) GetObject(ctx context.Context, in *api.GetObjectRequest) (*api.GetObjectOutput, error) {
@@ -517,21 +530,21 @@ func (h *handler) GetObject(ctx context.Context, in *api.GetObjectRequest) (*api
 	h.apply(ctx, oh, in.ChecksumMode, in.PartNumber != nil)
 	v := oh.v
 	out := &api.GetObjectOutput{
-		AcceptRanges:            ptr("bytes"),
+		AcceptRanges:            &acceptRanges,
 		LastModified:            &v.LastModified,
-		ContentLength:           ptr(oh.rng.length),
+		ContentLength:           &oh.rng.length,
 		ETag:                    &v.ETag,
 		VersionId:               oh.versionID(),
-		CacheControl:            override(in.ResponseCacheControl, v.CacheControl),
-		ContentDisposition:      override(in.ResponseContentDisposition, v.ContentDisposition),
-		ContentEncoding:         override(in.ResponseContentEncoding, v.ContentEncoding),
-		ContentLanguage:         override(in.ResponseContentLanguage, v.ContentLanguage),
-		ContentType:             override(in.ResponseContentType, v.ContentType),
+		CacheControl:            override(in.ResponseCacheControl, &v.CacheControl),
+		ContentDisposition:      override(in.ResponseContentDisposition, &v.ContentDisposition),
+		ContentEncoding:         override(in.ResponseContentEncoding, &v.ContentEncoding),
+		ContentLanguage:         override(in.ResponseContentLanguage, &v.ContentLanguage),
+		ContentType:             override(in.ResponseContentType, &v.ContentType),
 		ContentRange:            oh.contentRange(),
-		Expires:                 strOrNil(v.Expires),
-		WebsiteRedirectLocation: strOrNil(v.WebsiteRedirect),
-		ServerSideEncryption:    strOrNil(v.SSE),
-		SSEKMSKeyId:             strOrNil(v.KMSKeyID),
+		Expires:                 fieldOrNil(&v.Expires),
+		WebsiteRedirectLocation: fieldOrNil(&v.WebsiteRedirect),
+		ServerSideEncryption:    fieldOrNil(&v.SSE),
+		SSEKMSKeyId:             fieldOrNil(&v.KMSKeyID),
 		Metadata:                v.Metadata,
 		StorageClass:            oh.storageClass(),
 		TagCount:                oh.tagCount(),
@@ -544,7 +557,7 @@ func (h *handler) GetObject(ctx context.Context, in *api.GetObjectRequest) (*api
 	out.ChecksumCRC32, out.ChecksumCRC32C, out.ChecksumCRC64NVME = c.CRC32, c.CRC32C, c.CRC64NVME
 	out.ChecksumSHA1, out.ChecksumSHA256, out.ChecksumSHA512, out.ChecksumMD5 = c.SHA1, c.SHA256, c.SHA512, c.MD5
 	if c != (checksumFields{}) {
-		out.ChecksumType = strOrNil(v.ChecksumType)
+		out.ChecksumType = fieldOrNil(&v.ChecksumType)
 	}
 	out.Body = bodyFor(ctx, blob, oh.rng)
 	return out, nil
@@ -582,21 +595,21 @@ func (h *handler) HeadObject(ctx context.Context, in *api.HeadObjectRequest) (*a
 	h.apply(ctx, oh, in.ChecksumMode, in.PartNumber != nil)
 	v := oh.v
 	out := &api.HeadObjectOutput{
-		AcceptRanges:            ptr("bytes"),
+		AcceptRanges:            &acceptRanges,
 		LastModified:            &v.LastModified,
-		ContentLength:           ptr(oh.rng.length),
+		ContentLength:           &oh.rng.length,
 		ETag:                    &v.ETag,
 		VersionId:               oh.versionID(),
-		CacheControl:            override(in.ResponseCacheControl, v.CacheControl),
-		ContentDisposition:      override(in.ResponseContentDisposition, v.ContentDisposition),
-		ContentEncoding:         override(in.ResponseContentEncoding, v.ContentEncoding),
-		ContentLanguage:         override(in.ResponseContentLanguage, v.ContentLanguage),
-		ContentType:             override(in.ResponseContentType, v.ContentType),
+		CacheControl:            override(in.ResponseCacheControl, &v.CacheControl),
+		ContentDisposition:      override(in.ResponseContentDisposition, &v.ContentDisposition),
+		ContentEncoding:         override(in.ResponseContentEncoding, &v.ContentEncoding),
+		ContentLanguage:         override(in.ResponseContentLanguage, &v.ContentLanguage),
+		ContentType:             override(in.ResponseContentType, &v.ContentType),
 		ContentRange:            oh.contentRange(),
-		Expires:                 strOrNil(v.Expires),
-		WebsiteRedirectLocation: strOrNil(v.WebsiteRedirect),
-		ServerSideEncryption:    strOrNil(v.SSE),
-		SSEKMSKeyId:             strOrNil(v.KMSKeyID),
+		Expires:                 fieldOrNil(&v.Expires),
+		WebsiteRedirectLocation: fieldOrNil(&v.WebsiteRedirect),
+		ServerSideEncryption:    fieldOrNil(&v.SSE),
+		SSEKMSKeyId:             fieldOrNil(&v.KMSKeyID),
 		Metadata:                v.Metadata,
 		StorageClass:            oh.storageClass(),
 		TagCount:                oh.tagCount(),
@@ -606,7 +619,7 @@ func (h *handler) HeadObject(ctx context.Context, in *api.HeadObjectRequest) (*a
 	out.ChecksumCRC32, out.ChecksumCRC32C, out.ChecksumCRC64NVME = c.CRC32, c.CRC32C, c.CRC64NVME
 	out.ChecksumSHA1, out.ChecksumSHA256, out.ChecksumSHA512, out.ChecksumMD5 = c.SHA1, c.SHA256, c.SHA512, c.MD5
 	if c != (checksumFields{}) {
-		out.ChecksumType = strOrNil(v.ChecksumType)
+		out.ChecksumType = fieldOrNil(&v.ChecksumType)
 	}
 	return out, nil
 }
