@@ -128,17 +128,23 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rid := g.cfg.IDs.UUID()
 	route, _ := g.router.Route(r)
-	info := &request.Info{
-		RequestID: rid,
-		Service:   route.Service.Name,
-		Operation: route.Operation,
-		Protocol:  route.Protocol,
-		Region:    DefaultRegion,
-		Host:      r.Host,
-		Scheme:    "http",
-		Query:     route.Query,
+	// The request's info and status writer live as long as each other:
+	// one allocation.
+	st := &served{
+		info: request.Info{
+			RequestID: rid,
+			Service:   route.Service.Name,
+			Operation: route.Operation,
+			Protocol:  route.Protocol,
+			Region:    DefaultRegion,
+			Host:      r.Host,
+			Scheme:    "http",
+			Query:     route.Query,
+		},
+		sw: statusWriter{ResponseWriter: w},
 	}
-	if info.Query == nil {
+	info, sw := &st.info, &st.sw
+	if info.Query == nil && r.URL.RawQuery != "" {
 		info.Query = r.URL.Query()
 	}
 	if r.TLS != nil {
@@ -153,7 +159,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	caller := g.cfg.Identity.Caller(info.AccessKeyID)
 	info.Account, info.Principal, info.UserID = caller.Account, caller.ARN, caller.UserID
 
-	sw := &statusWriter{ResponseWriter: w}
 	debug := g.cfg.Logger.Enabled(r.Context(), slog.LevelDebug)
 	var reqBody *headBuffer
 	if debug {
@@ -181,6 +186,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		n = 9
 	}
 	g.cfg.Logger.LogAttrs(r.Context(), level, "request", attrs[:n]...)
+}
+
+// served is what ServeHTTP keeps about one request.
+type served struct {
+	info request.Info
+	sw   statusWriter
 }
 
 // maxLoggedBody bounds the bytes of each body a debug log line shows.
@@ -267,28 +278,37 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, route Route, inf
 		fail(awserr.NotImplemented(m.Metadata.ServiceID, op.Name))
 		return
 	}
-	tree, err := codec.DecodeRequest(call)
+	in := entry.NewInput()
+	var tree map[string]any
+	typed := false
+	if td, ok := codec.(typedDecoder); ok && op.Input != nil {
+		tree, err = td.DecodeTypedRequest(call, in, validInput)
+		typed = tree == nil && err == nil
+	} else {
+		tree, err = codec.DecodeRequest(call)
+	}
 	if err != nil {
 		fail(awserr.As(err))
 		return
 	}
-	if op.Input != nil {
-		if vs := validate.Check(op.Input.Shape, tree, validate.Options{}); len(vs) > 0 {
-			if svc.ValidationError != nil {
-				if e := svc.ValidationError(op.Name, vs); e != nil {
-					fail(e)
+	if !typed {
+		if op.Input != nil {
+			if vs := validate.Check(op.Input.Shape, tree, validate.Options{}); len(vs) > 0 {
+				if svc.ValidationError != nil {
+					if e := svc.ValidationError(op.Name, vs); e != nil {
+						fail(e)
+						return
+					}
+				} else {
+					fail(awserr.New("ValidationException", 400, validate.Summary(vs)))
 					return
 				}
-			} else {
-				fail(awserr.New("ValidationException", 400, validate.Summary(vs)))
-				return
 			}
 		}
-	}
-	in := entry.NewInput()
-	if err := protocol.Bind(tree, in); err != nil {
-		fail(awserr.New("SerializationException", 400, err.Error()))
-		return
+		if err := protocol.Bind(tree, in); err != nil {
+			fail(awserr.New("SerializationException", 400, err.Error()))
+			return
+		}
 	}
 	ctx := request.With(r.Context(), info)
 	out, err := g.call(ctx, entry, in)
@@ -317,6 +337,23 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, route Route, inf
 // structure when that is not one), without building the tree.
 type typedEncoder interface {
 	EncodeTypedResponse(w http.ResponseWriter, c *protocol.Call, out any) error
+}
+
+// typedDecoder is a codec that decodes a request straight into the
+// operation's generated input (in, from NewInput) when it can, asking
+// accept to approve the decoded value, and otherwise returns what
+// DecodeRequest returns (leaving in zero). A nil tree and nil error mean
+// in holds the input, exactly as protocol.Bind would make it of the tree,
+// and it passed validation.
+type typedDecoder interface {
+	DecodeTypedRequest(c *protocol.Call, in any, accept func(c *protocol.Call, in any) bool) (map[string]any, error)
+}
+
+// validInput approves a typed input that model validation finds nothing
+// wrong with; a value it refuses takes the tree path, which reports the
+// violations.
+func validInput(c *protocol.Call, in any) bool {
+	return validate.Valid(c.Operation.Input.Shape, in, validate.Options{})
 }
 
 // preflight answers a CORS preflight request through the service's

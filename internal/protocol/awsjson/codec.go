@@ -40,6 +40,11 @@ func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeTree(c, body)
+}
+
+// decodeTree is DecodeRequest of a body already read.
+func decodeTree(c *protocol.Call, body []byte) (map[string]any, error) {
 	if c.Operation.Input == nil {
 		return map[string]any{}, nil
 	}
@@ -78,7 +83,7 @@ func readBody(r *http.Request, limit int64, buf []byte) ([]byte, error) {
 		defer zr.Close()
 		src = zr
 	}
-	body, err := readAll(buf, io.LimitReader(src, limit+1), r.ContentLength)
+	body, err := readAll(buf, src, r.ContentLength, limit+1)
 	if err != nil {
 		return nil, awserr.New("SerializationException", 400, "could not read the request body: "+err.Error())
 	}
@@ -88,17 +93,27 @@ func readBody(r *http.Request, limit int64, buf []byte) ([]byte, error) {
 	return body, nil
 }
 
-// readAll appends everything r yields to buf, as io.ReadAll does, first
-// making room for size bytes when the size is known (Content-Length).
-func readAll(buf []byte, r io.Reader, size int64) ([]byte, error) {
+// readAll appends what r yields to buf, up to max bytes of it, as
+// io.ReadAll(io.LimitReader(r, max)) does, first making room for size
+// bytes when the size is known (Content-Length).
+func readAll(buf []byte, r io.Reader, size, max int64) ([]byte, error) {
 	if size > 0 && size < MaxBodySize && int64(cap(buf)-len(buf)) <= size {
 		buf = slices.Grow(buf, int(size)+1)
 	}
+	start := len(buf)
 	for {
+		left := max - int64(len(buf)-start)
+		if left <= 0 {
+			return buf, nil
+		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
+		room := buf[len(buf):cap(buf)]
+		if int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := r.Read(room)
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			return buf, nil
@@ -202,11 +217,28 @@ func appendOutput(buf []byte, out any, r *model.Ref) []byte {
 // protocol's headers, and returns the buffer to the pool.
 func writeResponse(w http.ResponseWriter, c *protocol.Call, bp *[]byte, buf []byte) error {
 	h := w.Header()
-	setHeader(h, "Content-Type", contentType(c))
-	setHeader(h, "X-Amzn-Requestid", c.RequestID)
+	// The header values share one array, and the numbers one string: a
+	// response costs two allocations for its headers, not six. Each value
+	// is a slice of capacity one, so a later Add copies it.
+	vals := make([]string, 4)
+	vals[0], vals[1] = contentType(c), c.RequestID
+	h["Content-Type"] = vals[0:1:1]
+	h["X-Amzn-Requestid"] = vals[1:2:2]
 	protocol.CopyHeaders(w, c.Header)
-	setHeader(h, "Content-Length", strconv.Itoa(len(buf)))
-	setCRC32(h, c, buf)
+	var digits [40]byte
+	nums := strconv.AppendInt(digits[:0], int64(len(buf)), 10)
+	length := len(nums)
+	crc := sendsCRC32(c)
+	if crc {
+		nums = strconv.AppendUint(nums, uint64(crc32.ChecksumIEEE(buf)), 10)
+	}
+	numbers := string(nums)
+	vals[2] = numbers[:length]
+	h["Content-Length"] = vals[2:3:3]
+	if crc {
+		vals[3] = numbers[length:]
+		h["X-Amz-Crc32"] = vals[3:4:4]
+	}
 	w.WriteHeader(protocol.ResponseStatus(c))
 	_, err := w.Write(buf)
 	if cap(buf) <= maxPooledBuffer {
@@ -322,8 +354,13 @@ func contentType(c *protocol.Call) string {
 // IEEE CRC32 of the body, which their SDK clients verify (DynamoDB).
 var crc32Services = map[string]bool{"dynamodb": true}
 
+// sendsCRC32 reports whether c's responses carry X-Amz-Crc32.
+func sendsCRC32(c *protocol.Call) bool {
+	return c.Model != nil && crc32Services[c.Model.Name]
+}
+
 func setCRC32(h http.Header, c *protocol.Call, body []byte) {
-	if c.Model != nil && crc32Services[c.Model.Name] {
+	if sendsCRC32(c) {
 		setHeader(h, "X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 	}
 }

@@ -220,89 +220,128 @@ func (d *directDecoder) value(r *model.Ref) (any, bool) {
 		}
 		return nil, false
 	case "integer", "long", "short", "byte":
-		n, ok := d.number()
+		i, ok := d.integer(s.Type)
 		if !ok {
-			return nil, false
-		}
-		i, err := strconv.ParseInt(n, 10, 64)
-		if err != nil {
-			f, ferr := strconv.ParseFloat(n, 64)
-			if ferr != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
-				return nil, false
-			}
-			i = int64(f)
-		}
-		if lo, hi := model.IntRange(s.Type); i < lo || i > hi {
 			return nil, false
 		}
 		return i, true
 	case "float", "double":
-		if c == '"' {
-			str, ok := d.str()
-			if !ok {
-				return nil, false
-			}
-			switch str {
-			case "NaN":
-				return math.NaN(), true
-			case "Infinity":
-				return math.Inf(1), true
-			case "-Infinity":
-				return math.Inf(-1), true
-			}
-			return nil, false
-		}
-		n, ok := d.number()
+		f, ok := d.double(c)
 		if !ok {
-			return nil, false
-		}
-		f, err := strconv.ParseFloat(n, 64)
-		if err != nil {
 			return nil, false
 		}
 		return f, true
 	case "timestamp":
-		var tm time.Time
-		if c == '"' {
-			str, ok := d.str()
-			if !ok {
-				return nil, false
-			}
-			var err error
-			if tm, err = timefmt.Parse(str); err != nil {
-				return nil, false
-			}
-			tm = tm.Round(time.Millisecond)
-		} else {
-			n, ok := d.number()
-			if !ok {
-				return nil, false
-			}
-			f, err := strconv.ParseFloat(n, 64)
-			if err != nil || f < minEpoch || f > maxEpoch {
-				return nil, false
-			}
-			tm = timefmt.FromEpoch(f)
-		}
-		if y := tm.Year(); y < 1 || y > 9999 {
+		tm, ok := d.timestamp(c)
+		if !ok {
 			return nil, false
 		}
 		return tm, true
 	case "blob":
-		if c != '"' {
-			return nil, false
-		}
-		str, ok := d.str()
+		b, ok := d.blob(c)
 		if !ok {
-			return nil, false
-		}
-		b, err := base64.StdEncoding.DecodeString(str)
-		if err != nil {
 			return nil, false
 		}
 		return b, true
 	}
 	return d.raw()
+}
+
+// integer decodes a number of the integer shape type typ (integer, long,
+// short or byte) as FromJSON converts it.
+func (d *directDecoder) integer(typ string) (int64, bool) {
+	n, ok := d.number()
+	if !ok {
+		return 0, false
+	}
+	i, err := strconv.ParseInt(n, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(n, 64)
+		if ferr != nil || f != math.Trunc(f) || f < math.MinInt64 || f >= math.MaxInt64 {
+			return 0, false
+		}
+		i = int64(f)
+	}
+	if lo, hi := model.IntRange(typ); i < lo || i > hi {
+		return 0, false
+	}
+	return i, true
+}
+
+// double decodes a float or double whose first byte is c: a number, or
+// the strings NaN, Infinity and -Infinity.
+func (d *directDecoder) double(c byte) (float64, bool) {
+	if c == '"' {
+		str, ok := d.str()
+		if !ok {
+			return 0, false
+		}
+		switch str {
+		case "NaN":
+			return math.NaN(), true
+		case "Infinity":
+			return math.Inf(1), true
+		case "-Infinity":
+			return math.Inf(-1), true
+		}
+		return 0, false
+	}
+	n, ok := d.number()
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return 0, false
+	}
+	return f, true
+}
+
+// timestamp decodes a timestamp whose first byte is c: a string in any
+// of the timestamp formats, or epoch seconds.
+func (d *directDecoder) timestamp(c byte) (time.Time, bool) {
+	var tm time.Time
+	if c == '"' {
+		str, ok := d.str()
+		if !ok {
+			return tm, false
+		}
+		var err error
+		if tm, err = timefmt.Parse(str); err != nil {
+			return tm, false
+		}
+		tm = tm.Round(time.Millisecond)
+	} else {
+		n, ok := d.number()
+		if !ok {
+			return tm, false
+		}
+		f, err := strconv.ParseFloat(n, 64)
+		if err != nil || f < minEpoch || f > maxEpoch {
+			return tm, false
+		}
+		tm = timefmt.FromEpoch(f)
+	}
+	if y := tm.Year(); y < 1 || y > 9999 {
+		return tm, false
+	}
+	return tm, true
+}
+
+// blob decodes a base64 string whose first byte is c.
+func (d *directDecoder) blob(c byte) ([]byte, bool) {
+	if c != '"' {
+		return nil, false
+	}
+	str, ok := d.str()
+	if !ok {
+		return nil, false
+	}
+	b, err := base64.StdEncoding.DecodeString(str)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
 }
 
 // enter counts one level of nesting, refusing deep documents.

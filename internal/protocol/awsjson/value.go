@@ -128,7 +128,7 @@ func FromJSON(raw any, r *model.Ref) (any, error) {
 		for k, e := range obj {
 			tv, err := FromJSON(e, s.Value)
 			if err != nil {
-				return nil, err
+				return nil, firstMapError(obj, s.Value)
 			}
 			if tv != nil {
 				out[k] = tv
@@ -222,6 +222,23 @@ func FromJSON(raw any, r *model.Ref) (any, error) {
 		return raw, nil
 	}
 	return raw, nil
+}
+
+// firstMapError returns the error of the first value of obj, in key
+// order, that FromJSON refuses as r's shape: the same error whichever
+// order the map is walked in.
+func firstMapError(obj map[string]any, r *model.Ref) error {
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, err := FromJSON(obj[k], r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Timestamps are accepted from year 1 to year 9999, the range every AWS

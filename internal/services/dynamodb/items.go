@@ -236,7 +236,8 @@ func (t *table) keyOf(item expr.Item) (string, api.AttributeValue, []byte, *awse
 	if err := checkKeyValue(t.key.hash, t.key.hashType, &hv, maxHashKeySize); err != nil {
 		return "", hv, nil, err
 	}
-	pk := string(encodeKey(nil, &hv))
+	var kb [64]byte
+	pk := string(encodeKey(kb[:0], &hv))
 	var sk []byte
 	if t.key.rng != "" {
 		rv, ok := item[t.key.rng]
@@ -316,7 +317,8 @@ func (ix *index) indexKey(t *table, item expr.Item) (pk string, hv api.Attribute
 	if !ok || expr.TypeOf(&hv) != ix.key.hashType {
 		return "", hv, nil, false
 	}
-	pk = string(encodeKey(nil, &hv))
+	var kb [64]byte
+	pk = string(encodeKey(kb[:0], &hv))
 	if ix.key.rng != "" {
 		rv, ok := item[ix.key.rng]
 		if !ok || expr.TypeOf(&rv) != ix.key.rngType {

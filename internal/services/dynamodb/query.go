@@ -553,7 +553,8 @@ func derefInt32(p *int32) int32 {
 // runQuery reads one partition of the target within the key condition's
 // bounds. The caller holds the table's read lock.
 func (s *Service) runQuery(pg *page, kc *keyCond, esk map[string]api.AttributeValue, forward bool) *awserr.Error {
-	pk := string(encodeKey(nil, &kc.hash))
+	var kb [64]byte
+	pk := string(encodeKey(kb[:0], &kc.hash))
 	p := pg.rt.st.parts[pk]
 	if p == nil {
 		return nil
