@@ -71,6 +71,7 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "state" {
 		os.Exit(runState(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
+	raiseHeapFloor()
 	fs := flag.NewFlagSet("virga", flag.ExitOnError)
 	values := map[string]*string{}
 	for _, s := range specs {
