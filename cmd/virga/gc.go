@@ -1,6 +1,11 @@
 package main
 
-import "os"
+import (
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+)
 
 // heapFloorSize is how much garbage the server may accumulate before the
 // collector runs while its live heap is small.
@@ -20,11 +25,49 @@ const heapFloorSize = 64 << 20
 // grow.
 var heapFloor []byte
 
-// raiseHeapFloor allocates heapFloor, unless GOGC or GOMEMLIMIT is set:
-// then the user's settings rule alone.
+// raiseHeapFloor allocates heapFloor and starts trimWhenIdle, unless GOGC
+// or GOMEMLIMIT is set: then the user's settings rule alone.
 func raiseHeapFloor() {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	heapFloor = make([]byte, heapFloorSize)
+	go trimWhenIdle()
+}
+
+// Idle trimming: after a burst of work the heap holds up to heapFloorSize
+// of garbage, which the runtime keeps mapped. trimWhenIdle watches the
+// bytes allocated per trimInterval and, once a busy interval is followed
+// by a quiet one, collects and returns the free memory to the system, so
+// a Virga left running between test runs holds only its live data.
+const (
+	trimInterval = 250 * time.Millisecond
+	busyAlloc    = 256 << 10 // bytes allocated in an interval that mean work
+	quietAlloc   = 32 << 10  // at most this much means the burst is over
+)
+
+// trimWhenIdle runs until the process exits.
+func trimWhenIdle() {
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return sample[0].Value.Uint64()
+	}
+	last, busy := read(), false
+	for range time.Tick(trimInterval) {
+		now := read()
+		grew := now - last
+		last = now
+		switch {
+		case grew >= busyAlloc:
+			busy = true
+		case busy && grew <= quietAlloc:
+			busy = false
+			debug.FreeOSMemory()
+			last = read()
+		}
+	}
 }

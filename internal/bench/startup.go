@@ -151,7 +151,10 @@ type StartupReport struct {
 	Starts []time.Duration
 	// Idle is the memory of the last instance after Options.Idle.
 	Idle Memory
-	// AfterLoad is the memory after the load; valid when Load is set.
+	// EndOfLoad is the memory read as the load ends; AfterLoad is read
+	// Options.Idle later, the server at rest again. Both are valid when
+	// Load is set.
+	EndOfLoad *Memory
 	AfterLoad *Memory
 	// Load holds the results of the load, when Load is set.
 	Load *Report
@@ -315,12 +318,23 @@ func Startup(ctx context.Context, o StartupOptions, progress io.Writer) (Startup
 	}
 	loadReport := Run(ctx, load, progress)
 	rep.Load = &loadReport
+	end, err := ReadMemory(last.cmd.Process.Pid)
+	if err != nil {
+		return rep, err
+	}
+	rep.EndOfLoad = &end
+	fmt.Fprintf(progress, "end of load: %s\n", end)
+	select {
+	case <-time.After(o.Idle):
+	case <-ctx.Done():
+		return rep, ctx.Err()
+	}
 	after, err := ReadMemory(last.cmd.Process.Pid)
 	if err != nil {
 		return rep, err
 	}
 	rep.AfterLoad = &after
-	fmt.Fprintf(progress, "after load: %s\n", after)
+	fmt.Fprintf(progress, "idle after load: %s\n", after)
 	return rep, nil
 }
 
@@ -348,8 +362,8 @@ func (rep StartupReport) WriteMarkdown(w io.Writer) error {
 				failed++
 			}
 		}
-		fmt.Fprintf(&b, "After load (%d workloads × %s at c=4: %d ops, %d errors, %d failed cells): %s.\n",
-			len(rep.Load.Options.Workloads), o.LoadDuration, ops, errs, failed, *rep.AfterLoad)
+		fmt.Fprintf(&b, "After load (%d workloads × %s at c=4: %d ops, %d errors, %d failed cells): RSS as the load ended %s; idle %s after it: %s.\n",
+			len(rep.Load.Options.Workloads), o.LoadDuration, ops, errs, failed, fmt.Sprintf("%.1f MiB", float64(rep.EndOfLoad.RSS)/(1<<20)), o.Idle, *rep.AfterLoad)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
