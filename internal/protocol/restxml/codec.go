@@ -287,6 +287,31 @@ func readBody(r *http.Request, fl *flavor) ([]byte, error) {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
+// writeHeaderOrStatus applies an output member bound to a header, prefix
+// headers or the status code, given as a tree value; members bound
+// elsewhere are left alone.
+func (b *binding) writeHeaderOrStatus(h http.Header, vals *headerValues, c *protocol.Call, status *int, v any) {
+	switch b.loc {
+	case locHeader:
+		if s, ok := headerValue(v, b.ref); ok {
+			h[b.header] = vals.one(s)
+		}
+	case locHeaders:
+		m, _ := v.(map[string]any)
+		for k, x := range m {
+			if s, ok := x.(string); ok {
+				// S3 sends prefix headers (x-amz-meta-*) in lower case,
+				// and clients hand the names back as they arrive.
+				h[strings.ToLower(b.wire+k)] = vals.one(s)
+			}
+		}
+	case locStatus:
+		if n, ok := v.(int64); ok && c.Status == 0 && n >= 100 && n <= 999 {
+			*status = int(n)
+		}
+	}
+}
+
 // maxPooledBuffer is the largest response buffer returned to the pool.
 const maxPooledBuffer = 1 << 20
 
@@ -313,26 +338,7 @@ func (Codec) EncodeResponse(w http.ResponseWriter, c *protocol.Call, out map[str
 		if !ok || v == nil {
 			continue
 		}
-		b := &p.members[i]
-		switch b.loc {
-		case locHeader:
-			if s, ok := headerValue(v, b.ref); ok {
-				h[b.header] = vals.one(s)
-			}
-		case locHeaders:
-			m, _ := v.(map[string]any)
-			for k, x := range m {
-				if s, ok := x.(string); ok {
-					// S3 sends prefix headers (x-amz-meta-*) in lower case,
-					// and clients hand the names back as they arrive.
-					h[strings.ToLower(b.wire+k)] = vals.one(s)
-				}
-			}
-		case locStatus:
-			if n, ok := v.(int64); ok && c.Status == 0 && n >= 100 && n <= 999 {
-				status = int(n)
-			}
-		}
+		p.members[i].writeHeaderOrStatus(h, &vals, c, &status, v)
 	}
 	protocol.CopyHeaders(w, c.Header)
 	if p.payload >= 0 {

@@ -81,26 +81,8 @@ func (cd Codec) EncodeTypedResponse(w http.ResponseWriter, c *protocol.Call, out
 				h[strings.ToLower(b.wire+k)] = vals.one(x)
 			}
 		default:
-			tv := protocol.Unbind(fv.Interface())
-			if tv == nil {
-				continue
-			}
-			switch b.loc {
-			case locHeader:
-				if s, ok := headerValue(tv, b.ref); ok {
-					h[b.header] = vals.one(s)
-				}
-			case locHeaders:
-				m, _ := tv.(map[string]any)
-				for k, x := range m {
-					if s, ok := x.(string); ok {
-						h[strings.ToLower(b.wire+k)] = vals.one(s)
-					}
-				}
-			case locStatus:
-				if n, ok := tv.(int64); ok && c.Status == 0 && n >= 100 && n <= 999 {
-					status = int(n)
-				}
+			if tv := protocol.Unbind(fv.Interface()); tv != nil {
+				b.writeHeaderOrStatus(h, &vals, c, &status, tv)
 			}
 		}
 	}
