@@ -1,13 +1,11 @@
 package dynamodb_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,100 +24,12 @@ import (
 // request (routing, decoding, validation, binding, the handler, encoding,
 // the response) and nothing the client does.
 
-// recordingClient is an SDK HTTP client that keeps the last request it
-// sent (headers and body) and forwards it.
-type recordingClient struct {
-	next   *http.Client
-	mu     sync.Mutex
-	header http.Header
-	body   []byte
-	target string
-}
-
-func (c *recordingClient) Do(r *http.Request) (*http.Response, error) {
-	var body []byte
-	if r.Body != nil {
-		body, _ = io.ReadAll(r.Body)
-		r.Body.Close()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-	}
-	c.mu.Lock()
-	c.header, c.body, c.target = r.Header.Clone(), body, r.URL.RequestURI()
-	c.mu.Unlock()
-	return c.next.Do(r)
-}
-
-// replay is one recorded request served again and again.
-type replay struct {
-	h      http.Handler
-	header http.Header
-	body   []byte
-	target string
-}
-
-// recorded returns the request the client sent during call.
-func (c *recordingClient) recorded(h http.Handler, call func() error) (*replay, error) {
-	if err := call(); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return &replay{h: h, header: c.header, body: c.body, target: c.target}, nil
-}
-
-// benchWriter is a reusable http.ResponseWriter that keeps the status and
-// the body's length.
-type benchWriter struct {
-	h      http.Header
-	status int
-	n      int
-}
-
-func (w *benchWriter) Header() http.Header  { return w.h }
-func (w *benchWriter) WriteHeader(code int) { w.status = code }
-func (w *benchWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.n += len(b)
-	return len(b), nil
-}
-
-// serve runs the request once, as net/http would hand it to the handler.
-func (rp *replay) serve(w *benchWriter, body *bytes.Reader) {
-	body.Reset(rp.body)
-	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1"+rp.target, io.NopCloser(body))
-	r.Header = rp.header.Clone()
-	r.ContentLength = int64(len(rp.body))
-	r.RemoteAddr = "127.0.0.1:40000"
-	clear(w.h)
-	w.status, w.n = 0, 0
-	rp.h.ServeHTTP(w, r)
-}
-
-// run serves the request b.N times (in parallel with -cpu > 1 through
-// RunParallel), failing on any status but 200.
-func (rp *replay) run(b *testing.B) {
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		w := &benchWriter{h: http.Header{}}
-		body := bytes.NewReader(nil)
-		for pb.Next() {
-			rp.serve(w, body)
-			if w.status != http.StatusOK {
-				b.Errorf("status %d", w.status)
-				return
-			}
-		}
-	})
-}
-
 // benchTable starts a server, creates the workload table and, with fill,
 // writes partition p-00.
-func benchTable(b *testing.B, fill bool) (*server.Server, *dynamodb.Client, *recordingClient) {
+func benchTable(b *testing.B, fill bool) (*server.Server, *dynamodb.Client, *servertest.Recorder) {
 	srv := servertest.Start(b, server.Options{}, ddb.New)
 	cfg := servertest.Config(b, srv, "", "")
-	rec := &recordingClient{next: http.DefaultClient}
+	rec := &servertest.Recorder{Next: http.DefaultClient}
 	cfg.HTTPClient = rec
 	c := dynamodb.NewFromConfig(cfg, noCRC)
 	_, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -140,6 +50,15 @@ func benchTable(b *testing.B, fill bool) (*server.Server, *dynamodb.Client, *rec
 	return srv, c, rec
 }
 
+// recorded returns the request the client sent during call, to be served
+// by h.
+func recorded(rec *servertest.Recorder, h http.Handler, call func() error) (*servertest.Replay, error) {
+	if err := call(); err != nil {
+		return nil, err
+	}
+	return rec.Last(h), nil
+}
+
 func workloadItem(sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": s("p-00"), "sk": s(sk), "data": s(strings.Repeat("x", 256)), "n": n("42")}
 }
@@ -148,7 +67,7 @@ func workloadItem(sk string) map[string]types.AttributeValue {
 // of 100 items) served by the handler.
 func BenchmarkHTTPQuery(b *testing.B) {
 	srv, c, rec := benchTable(b, true)
-	rp, err := rec.recorded(srv.Handler(), func() error {
+	rp, err := recorded(rec, srv.Handler(), func() error {
 		out, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("bench"), KeyConditionExpression: aws.String("pk = :p"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("p-00")}})
 		if err == nil && len(out.Items) != 100 {
@@ -159,13 +78,13 @@ func BenchmarkHTTPQuery(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rp.run(b)
+	rp.Run(b, -1)
 }
 
 // BenchmarkHTTPGetItem is the ddb-get workload's request.
 func BenchmarkHTTPGetItem(b *testing.B) {
 	srv, c, rec := benchTable(b, true)
-	rp, err := rec.recorded(srv.Handler(), func() error {
+	rp, err := recorded(rec, srv.Handler(), func() error {
 		out, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("bench"), Key: map[string]types.AttributeValue{"pk": s("p-00"), "sk": s("s-042")}})
 		if err == nil && out.Item == nil {
 			err = fmt.Errorf("no item")
@@ -175,21 +94,21 @@ func BenchmarkHTTPGetItem(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rp.run(b)
+	rp.Run(b, -1)
 }
 
 // BenchmarkHTTPPutItem is the ddb-put workload's request (overwriting one
 // item).
 func BenchmarkHTTPPutItem(b *testing.B) {
 	srv, c, rec := benchTable(b, false)
-	rp, err := rec.recorded(srv.Handler(), func() error {
+	rp, err := recorded(rec, srv.Handler(), func() error {
 		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("bench"), Item: workloadItem("s-000")})
 		return err
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	rp.run(b)
+	rp.Run(b, -1)
 }
 
 // BenchmarkHTTPLimit is the reference for the HTTP benchmarks: the
@@ -198,7 +117,7 @@ func BenchmarkHTTPPutItem(b *testing.B) {
 // is the server's own work.
 func BenchmarkHTTPLimit(b *testing.B) {
 	srv, c, rec := benchTable(b, true)
-	rp, err := rec.recorded(srv.Handler(), func() error {
+	rp, err := recorded(rec, srv.Handler(), func() error {
 		_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("bench"), Key: map[string]types.AttributeValue{"pk": s("p-00"), "sk": s("s-042")}})
 		return err
 	})
@@ -206,7 +125,7 @@ func BenchmarkHTTPLimit(b *testing.B) {
 		b.Fatal(err)
 	}
 	item := []byte(`{"Item":{"data":{"S":"` + strings.Repeat("x", 256) + `"},"n":{"N":"42"},"pk":{"S":"p-00"},"sk":{"S":"s-042"}}}`)
-	rp.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rp.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.ReadAll(r.Body)
 		h := w.Header()
 		h.Set("x-amz-request-id", "0000000000000000")
@@ -214,7 +133,7 @@ func BenchmarkHTTPLimit(b *testing.B) {
 		h.Set("Content-Length", strconv.Itoa(len(item)))
 		w.Write(item)
 	})
-	rp.run(b)
+	rp.Run(b, -1)
 }
 
 // BenchmarkClientQuery is the ddb-query workload end to end: the SDK
