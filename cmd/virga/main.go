@@ -61,6 +61,7 @@ var specs = []flagSpec{
 	{"credentials", "VIRGA_CREDENTIALS", "test:test", "comma-separated ACCESS_KEY:SECRET pairs known to --validate-signatures (STS-issued keys are always known)"},
 	{"log-level", "VIRGA_LOG_LEVEL", "info", "log level: debug (adds bodies), info (one line per request), warn, error"},
 	{"log-format", "VIRGA_LOG_FORMAT", "text", "log format: text or json"},
+	{"cpu-profile", "VIRGA_CPU_PROFILE", "", "write a Go CPU profile of the whole run to this file, finished at shutdown (SIGINT or SIGTERM), for 'go tool pprof'"},
 }
 
 func main() {
@@ -121,10 +122,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "virga:", err)
 		os.Exit(1)
 	}
+	stopProfile, err := startCPUProfile(*values["cpu-profile"])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "virga: --cpu-profile:", err)
+		os.Exit(1)
+	}
 	logger.Info("virga ready", "address", srv.Addr(), "data_dir", *values["data-dir"], "version", version.Version)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
+	stopProfile()
 	if err := srv.Close(); err != nil {
 		logger.Error("shutdown", "error", err)
 		os.Exit(1)
