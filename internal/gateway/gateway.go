@@ -259,6 +259,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, route Route, inf
 		fail(e)
 		return
 	}
+	call.Trailers = info.Trailers
 	svc := g.services[m.Name]
 	if r.Method == http.MethodOptions && svc != nil && svc.Preflight != nil {
 		g.preflight(w, r, m, svc, call, info)

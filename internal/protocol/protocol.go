@@ -29,6 +29,9 @@ type Call struct {
 	Status int
 	// Header holds extra response headers to send.
 	Header http.Header
+	// Trailers returns the trailing headers of an aws-chunked request body
+	// once it has been read to EOF; nil when the body has none.
+	Trailers func() http.Header
 }
 
 // Codec is one AWS wire protocol. Implementations are driven entirely by

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/virga-aws/virga/internal/awserr"
+	"github.com/virga-aws/virga/internal/checksum"
 	"github.com/virga-aws/virga/internal/model"
 	"github.com/virga-aws/virga/internal/protocol"
 )
@@ -76,7 +77,7 @@ func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
 			tree[b.name] = body
 			break
 		}
-		data, err := readBody(r, fl)
+		data, err := readBody(c, fl)
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func (Codec) DecodeRequest(c *protocol.Call) (map[string]any, error) {
 			tree[b.name] = v
 		}
 	case p.hasBody:
-		data, err := readBody(r, fl)
+		data, err := readBody(c, fl)
 		if err != nil {
 			return nil, err
 		}
@@ -260,8 +261,15 @@ func decodeHeader(b *binding, vals []string) (any, error) {
 }
 
 // readBody reads a non-streaming request body, at most MaxBodySize bytes.
-func readBody(r *http.Request, fl *flavor) ([]byte, error) {
+// For S3 it then verifies the body's integrity headers (checkIntegrity).
+func readBody(c *protocol.Call, fl *flavor) ([]byte, error) {
+	r := c.Request
 	if r.Body == nil || r.Body == http.NoBody {
+		if fl.s3 {
+			if e := checkIntegrity(c, nil); e != nil {
+				return nil, e
+			}
+		}
 		return nil, nil
 	}
 	size := 512
@@ -282,7 +290,45 @@ func readBody(r *http.Request, fl *flavor) ([]byte, error) {
 		}
 		return nil, awserr.New(fl.malformedCode, 400, "The request body is larger than "+strconv.Itoa(MaxBodySize)+" bytes.")
 	}
+	if fl.s3 {
+		if e := checkIntegrity(c, buf.Bytes()); e != nil {
+			return nil, e
+		}
+	}
 	return buf.Bytes(), nil
+}
+
+// checkIntegrity verifies a non-streaming S3 body against the Content-MD5
+// and x-amz-checksum-* the request declares, as S3 does for every request
+// with a body, and refuses a request that declares none when the model
+// marks the operation's checksum as required (DeleteObjects, the bucket
+// configuration writes, ...). Streaming bodies (PutObject, UploadPart)
+// are verified by the service as they are stored.
+func checkIntegrity(c *protocol.Call, body []byte) *awserr.Error {
+	h := c.Request.Header
+	header := func(name string) *string {
+		if v, ok := h[http.CanonicalHeaderKey(name)]; ok && len(v) > 0 {
+			return &v[0]
+		}
+		return nil
+	}
+	d, e := checksum.Declare(header("x-amz-sdk-checksum-algorithm"), header("Content-MD5"),
+		func(a checksum.Algorithm) *string { return header(a.HeaderName()) })
+	if e != nil {
+		return e
+	}
+	if !d.Any() {
+		if op := c.Operation; op != nil && (op.HTTPChecksumRequired || op.HTTPChecksum != nil && op.HTTPChecksum.RequestChecksumRequired) {
+			return awserr.New("InvalidRequest", 400, "Missing required header for this request: Content-MD5")
+		}
+		return nil
+	}
+	return d.VerifyBytes(body, func(a checksum.Algorithm) string {
+		if c.Trailers == nil {
+			return ""
+		}
+		return c.Trailers().Get(a.HeaderName())
+	})
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}

@@ -1,7 +1,11 @@
 package restxml
 
 import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"math"
 	"net/http"
@@ -230,7 +234,7 @@ func TestMalformedBodies(t *testing.T) {
 			all = append(all, typed...)
 		}
 		for _, body := range all {
-			req := httptest.NewRequest("POST", svc.target, strings.NewReader(body))
+			req := withContentMD5(httptest.NewRequest("POST", svc.target, strings.NewReader(body)), body)
 			_, err := Codec{}.DecodeRequest(&protocol.Call{Model: m, Operation: m.Operations[svc.op], Labels: map[string]string{"Bucket": "b", "Id": "Z", "DistributionId": "D"}, Request: req})
 			var e *awserr.Error
 			if !errors.As(err, &e) || e.Code != svc.code || e.Status != 400 {
@@ -242,20 +246,20 @@ func TestMalformedBodies(t *testing.T) {
 
 func TestDecodeBodyLimits(t *testing.T) {
 	m := model.MustLoad("s3")
-	call := func(body io.Reader, length int64) error {
-		req := httptest.NewRequest("PUT", "/b?tagging", body)
+	call := func(body io.Reader, length int64, md5 string) error {
+		req := withContentMD5(httptest.NewRequest("PUT", "/b?tagging", body), md5)
 		req.ContentLength = length
 		_, err := Codec{}.DecodeRequest(&protocol.Call{Model: m, Operation: m.Operations["PutBucketTagging"], Labels: map[string]string{"Bucket": "b"}, Request: req})
 		return err
 	}
-	err := call(io.MultiReader(strings.NewReader("<Tagging>"), strings.NewReader(strings.Repeat(" ", MaxBodySize))), -1)
+	err := call(io.MultiReader(strings.NewReader("<Tagging>"), strings.NewReader(strings.Repeat(" ", MaxBodySize))), -1, "")
 	if e := awserr.As(err); e.Code != "MaxMessageLengthExceeded" || e.Status != 400 {
 		t.Errorf("oversized body: %v", err)
 	}
-	if err := call(strings.NewReader(" \n "), 3); err != nil {
+	if err := call(strings.NewReader(" \n "), 3, " \n "); err != nil {
 		t.Errorf("blank body: %v", err)
 	}
-	req := httptest.NewRequest("PUT", "/b?tagging", nil)
+	req := withContentMD5(httptest.NewRequest("PUT", "/b?tagging", nil), "")
 	tree, err := Codec{}.DecodeRequest(&protocol.Call{Model: m, Operation: m.Operations["PutBucketTagging"], Labels: map[string]string{"Bucket": "b"}, Request: req})
 	if err != nil || tree["Tagging"] != nil {
 		t.Errorf("absent payload: tree %v err %v", tree, err)
@@ -347,7 +351,7 @@ func TestEncodeRawPayloads(t *testing.T) {
 	if rec.Body.String() != policy {
 		t.Errorf("GetBucketPolicy body %q", rec.Body)
 	}
-	req := httptest.NewRequest("PUT", "/b?policy", strings.NewReader(policy))
+	req := withContentMD5(httptest.NewRequest("PUT", "/b?policy", strings.NewReader(policy)), policy)
 	tree, err := Codec{}.DecodeRequest(&protocol.Call{Model: s3m, Operation: s3m.Operations["PutBucketPolicy"], Labels: map[string]string{"Bucket": "b"}, Request: req})
 	if err != nil || tree["Policy"] != policy {
 		t.Errorf("PutBucketPolicy tree %v err %v", tree, err)
@@ -523,4 +527,62 @@ func TestSplitHeaderList(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+// withContentMD5 sets r's Content-MD5 to that of body, as every SDK does
+// for the S3 operations whose model requires an integrity check.
+func withContentMD5(r *http.Request, body string) *http.Request {
+	sum := md5.Sum([]byte(body))
+	r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+	return r
+}
+
+func TestS3BodyIntegrity(t *testing.T) {
+	m := model.MustLoad("s3")
+	const body = `<Delete><Object><Key>a</Key></Object></Delete>`
+	decode := func(op, target string, header map[string]string) error {
+		req := httptest.NewRequest("POST", target, strings.NewReader(body))
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		_, err := Codec{}.DecodeRequest(&protocol.Call{Model: m, Operation: m.Operations[op], Labels: map[string]string{"Bucket": "b", "Key": "k"}, Request: req})
+		return err
+	}
+	sum := md5.Sum([]byte(body))
+	good := base64.StdEncoding.EncodeToString(sum[:])
+	cases := []struct {
+		name, op string
+		header   map[string]string
+		code     string
+	}{
+		{"required, none sent", "DeleteObjects", nil, "InvalidRequest"},
+		{"Content-MD5", "DeleteObjects", map[string]string{"Content-MD5": good}, ""},
+		{"wrong Content-MD5", "DeleteObjects", map[string]string{"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}, "BadDigest"},
+		{"malformed Content-MD5", "DeleteObjects", map[string]string{"Content-MD5": "abc"}, "InvalidDigest"},
+		{"CRC32 header", "DeleteObjects", map[string]string{"x-amz-checksum-crc32": crc32Of(body)}, ""},
+		{"wrong CRC32 header", "DeleteObjects", map[string]string{"x-amz-checksum-crc32": "AAAAAA=="}, "BadDigest"},
+		{"two checksum headers", "DeleteObjects", map[string]string{"x-amz-checksum-crc32": crc32Of(body), "x-amz-checksum-crc32c": "AAAAAA=="}, "InvalidRequest"},
+		{"algorithm named, no value", "DeleteObjects", map[string]string{"x-amz-sdk-checksum-algorithm": "CRC32"}, "InvalidRequest"},
+		{"not required, none sent", "CompleteMultipartUpload", nil, ""},
+		{"not required, wrong Content-MD5", "CompleteMultipartUpload", map[string]string{"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}, "BadDigest"},
+	}
+	for _, c := range cases {
+		err := decode(c.op, "/b?delete", c.header)
+		if c.code == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if e := awserr.As(err); e == nil || e.Code != c.code || e.Status != 400 {
+			t.Errorf("%s: got %v, want %s", c.name, err, c.code)
+		}
+	}
+}
+
+// crc32Of returns the base64 CRC32 of s, as x-amz-checksum-crc32 carries it.
+func crc32Of(s string) string {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], crc32.ChecksumIEEE([]byte(s)))
+	return base64.StdEncoding.EncodeToString(b[:])
 }

@@ -77,7 +77,7 @@ func FuzzDecodeXML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		o := fuzzOps[int(which)%len(fuzzOps)]
 		m := model.MustLoad(o.model)
-		req := httptest.NewRequest(o.method, o.target, bytes.NewReader(body))
+		req := withContentMD5(httptest.NewRequest(o.method, o.target, bytes.NewReader(body)), string(body))
 		call := &protocol.Call{Model: m, Operation: m.Operations[o.op], Labels: o.labels, RequestID: "fuzz", Request: req}
 		tree, err := Codec{}.DecodeRequest(call)
 		if err != nil {

@@ -1,10 +1,7 @@
 package s3
 
 import (
-	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -41,62 +38,25 @@ func (f *checksumFields) get(a checksum.Algorithm) **string {
 	return nil
 }
 
-// checksumPlan is what a write asked us to verify: the object's checksum
-// algorithm, the expected value when sent as a header (else it comes as an
-// aws-chunked trailer), and the Content-MD5.
+// checksumPlan is what a write asked us to verify: the integrity headers it
+// declared, plus an algorithm Virga computes without the client sending a
+// value.
 type checksumPlan struct {
-	alg        checksum.Algorithm
-	expected   string
-	contentMD5 []byte
-	md5Header  string
+	checksum.Declared
 	// computeOnly marks an algorithm Virga computes without the client
-	// sending a value (a part of an upload created with a checksum
-	// algorithm).
+	// sending a value (the default CRC64NVME of an object, or a part of an
+	// upload created with a checksum algorithm).
 	computeOnly bool
 }
 
 // planChecksums validates a write's checksum headers before its body is
 // read.
 func planChecksums(algMember, contentMD5 *string, f checksumFields) (checksumPlan, error) {
-	var p checksumPlan
-	if contentMD5 != nil {
-		sum, err := base64.StdEncoding.DecodeString(*contentMD5)
-		if err != nil || len(sum) != md5.Size {
-			return p, errInvalidDigest(*contentMD5)
-		}
-		p.contentMD5, p.md5Header = sum, *contentMD5
+	d, err := checksum.Declare(algMember, contentMD5, func(a checksum.Algorithm) *string { return *f.get(a) })
+	if err != nil {
+		return checksumPlan{}, err
 	}
-	n := 0
-	for _, a := range []checksum.Algorithm{checksum.CRC32, checksum.CRC32C, checksum.CRC64NVME, checksum.SHA1, checksum.SHA256, checksum.SHA512, checksum.MD5} {
-		v := *f.get(a)
-		if v == nil {
-			continue
-		}
-		n++
-		if _, ok := checksum.Decode(a, *v); !ok {
-			return p, errInvalidRequest("Value for " + a.HeaderName() + " header is invalid.")
-		}
-		p.alg, p.expected = a, *v
-	}
-	if n > 1 {
-		return p, errInvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
-	}
-	if algMember != nil && *algMember != "" {
-		a, ok := checksum.ParseAlgorithm(*algMember)
-		if !ok {
-			return p, errInvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
-		}
-		if p.alg != "" && p.alg != a {
-			return p, errInvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
-		}
-		p.alg = a
-	}
-	if p.alg != "" {
-		if _, err := checksum.New(p.alg); err != nil {
-			return p, errNotImplemented("checksum algorithm " + string(p.alg))
-		}
-	}
-	return p, nil
+	return checksumPlan{Declared: d}, nil
 }
 
 var setPools sync.Map // checksum.Algorithm -> *sync.Pool of *checksum.Set
@@ -131,29 +91,22 @@ func putSet(alg checksum.Algorithm, s *checksum.Set) {
 // the checksum from the aws-chunked trailer when it was not a header. It
 // returns the base64 checksum to store.
 func (p *checksumPlan) verify(ctx context.Context, set *checksum.Set) (string, error) {
-	if p.contentMD5 != nil && !bytes.Equal(p.contentMD5, set.MD5()) {
-		return "", errBadDigest("The Content-MD5 you specified did not match what we received.").
-			With("ExpectedDigest", p.md5Header).With("CalculatedDigest", base64.StdEncoding.EncodeToString(set.MD5()))
+	if e := p.CheckMD5(set.MD5()); e != nil {
+		return "", e
 	}
-	if p.alg == "" {
+	if p.Alg == "" {
 		return "", nil
 	}
-	got, _ := set.Base64(p.alg)
-	want := p.expected
-	if want == "" {
-		want = trailerChecksum(ctx, p.alg)
-		if want == "" && p.computeOnly {
-			return got, nil
-		}
-		if want == "" {
-			return "", errInvalidRequest("x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.")
-		}
-		if _, ok := checksum.Decode(p.alg, want); !ok {
-			return "", errInvalidRequest("Value for " + p.alg.HeaderName() + " trailing header is invalid.")
-		}
+	got, _ := set.Base64(p.Alg)
+	if p.Expected == "" && p.computeOnly && trailerChecksum(ctx, p.Alg) == "" {
+		return got, nil
+	}
+	want, e := p.Want(func(a checksum.Algorithm) string { return trailerChecksum(ctx, a) })
+	if e != nil {
+		return "", e
 	}
 	if got != want {
-		return "", errBadDigest("The " + string(p.alg) + " you specified did not match the calculated checksum.")
+		return "", p.Mismatch()
 	}
 	return got, nil
 }
@@ -177,7 +130,7 @@ func (s *store) readBody(ctx context.Context, body io.Reader, size *int64, plan 
 	if body == nil {
 		body = emptyReader
 	}
-	set = getSet(plan.alg)
+	set = getSet(plan.Alg)
 	br := &bodyReader{r: body}
 	var hint int64
 	if size != nil {
@@ -185,7 +138,7 @@ func (s *store) readBody(ctx context.Context, body io.Reader, size *int64, plan 
 	}
 	blob, n, err = s.writeBlob(&hashingReader{r: br, set: set}, nil, hint)
 	if err != nil {
-		putSet(plan.alg, set)
+		putSet(plan.Alg, set)
 		if e, ok := br.err.(*awserr.Error); ok {
 			return "", 0, nil, "", e
 		}
@@ -199,7 +152,7 @@ func (s *store) readBody(ctx context.Context, body io.Reader, size *int64, plan 
 	}
 	if sum, err = plan.verify(ctx, set); err != nil {
 		s.removeBlob(blob)
-		putSet(plan.alg, set)
+		putSet(plan.Alg, set)
 		return "", 0, nil, "", err
 	}
 	return blob, n, set, sum, nil

@@ -179,10 +179,10 @@ func (h *handler) UploadPart(ctx context.Context, in *api.UploadPartRequest) (*a
 	}
 	if want := checksum.Algorithm(meta.ChecksumAlgorithm); want != "" {
 		switch {
-		case plan.alg == "":
-			plan.alg, plan.computeOnly = want, true
-		case plan.alg != want:
-			return nil, errInvalidRequest("Checksum Type mismatch occurred, expected checksum Type: " + strings.ToLower(string(want)) + ", actual checksum Type: " + strings.ToLower(string(plan.alg)))
+		case plan.Alg == "":
+			plan.Alg, plan.computeOnly = want, true
+		case plan.Alg != want:
+			return nil, errInvalidRequest("Checksum Type mismatch occurred, expected checksum Type: " + strings.ToLower(string(want)) + ", actual checksum Type: " + strings.ToLower(string(plan.Alg)))
 		}
 	}
 	blob, size, set, sum, err := h.s.readBody(ctx, in.Body, in.ContentLength, &plan)
@@ -193,7 +193,7 @@ func (h *handler) UploadPart(ctx context.Context, in *api.UploadPartRequest) (*a
 		sum = ""
 	}
 	p := &part{Number: *in.PartNumber, Blob: blob, Size: size, ETag: set.ETag(), Checksum: sum, LastModified: h.s.now()}
-	putSet(plan.alg, set)
+	putSet(plan.Alg, set)
 	if err := h.storePart(b, key, uploadID, p); err != nil {
 		h.s.removeBlob(blob)
 		return nil, err

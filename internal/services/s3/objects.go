@@ -140,9 +140,9 @@ func (h *handler) PutObject(ctx context.Context, in *api.PutObjectRequest) (*api
 	if err != nil {
 		return nil, err
 	}
-	if plan.alg == "" {
+	if plan.Alg == "" {
 		// S3 gives objects uploaded without a checksum a CRC64NVME one.
-		plan.alg, plan.computeOnly = checksum.CRC64NVME, true
+		plan.Alg, plan.computeOnly = checksum.CRC64NVME, true
 	}
 	if in.IfMatch != nil || in.IfNoneMatch != nil {
 		b.mu.RLock()
@@ -164,10 +164,10 @@ func (h *handler) PutObject(ctx context.Context, in *api.PutObjectRequest) (*api
 		LastModified: h.s.now(),
 		Checksum:     sum,
 	}
-	putSet(plan.alg, set)
+	putSet(plan.Alg, set)
 	v.Tags = tags
 	if sum != "" {
-		v.ChecksumAlgorithm, v.ChecksumType = string(plan.alg), api.ChecksumTypeFULLOBJECT
+		v.ChecksumAlgorithm, v.ChecksumType = string(plan.Alg), api.ChecksumTypeFULLOBJECT
 	}
 	vid, err := h.install(b, key, v, info.Account, func() error {
 		return writeConditionsHold(b, key, in.IfMatch, in.IfNoneMatch)
