@@ -31,12 +31,15 @@ type RunOptions struct {
 	Concurrency []int
 	Duration    time.Duration
 	Warmup      time.Duration
+	// Rounds is how many times each cell is measured, the targets
+	// interleaved in every round; 0 means 1.
+	Rounds int
 	// Out names a file to write the Markdown results to; empty means none.
 	Out string
 }
 
 // ParseRunArgs parses the flags of the run command: -targets, -workloads,
-// -c, -duration, -warmup and -out. Usage and errors are written to output.
+// -c, -duration, -warmup, -rounds and -out. Usage and errors are written to output.
 func ParseRunArgs(args []string, output io.Writer) (RunOptions, error) {
 	fs := flag.NewFlagSet("virga-bench run", flag.ContinueOnError)
 	fs.SetOutput(output)
@@ -45,6 +48,7 @@ func ParseRunArgs(args []string, output io.Writer) (RunOptions, error) {
 	conc := fs.String("c", "1,16", "comma list of concurrency levels (workers per cell)")
 	duration := fs.Duration("duration", 5*time.Second, "measured time per cell")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each cell")
+	rounds := fs.Int("rounds", 1, "measure each cell this many times, the targets interleaved in each round; % of limit is then the median of the rounds' ratios")
 	out := fs.String("out", "", "also write the Markdown results to this file")
 	if err := fs.Parse(args); err != nil {
 		return RunOptions{}, err
@@ -69,7 +73,10 @@ func ParseRunArgs(args []string, output io.Writer) (RunOptions, error) {
 	if *warmup < 0 {
 		return RunOptions{}, errors.New("-warmup must not be negative")
 	}
-	opts.Duration, opts.Warmup, opts.Out = *duration, *warmup, *out
+	if *rounds < 1 {
+		return RunOptions{}, errors.New("-rounds must be at least 1")
+	}
+	opts.Duration, opts.Warmup, opts.Rounds, opts.Out = *duration, *warmup, *rounds, *out
 	return opts, nil
 }
 

@@ -88,24 +88,25 @@ func TestParseRunArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(opts.Concurrency, []int{1, 16}) || opts.Duration != 5*time.Second ||
-		opts.Warmup != time.Second || len(opts.Workloads) != len(workloads) || opts.Out != "" {
+		opts.Warmup != time.Second || opts.Rounds != 1 || len(opts.Workloads) != len(workloads) || opts.Out != "" {
 		t.Errorf("defaults: c %v, duration %v, warmup %v, %d workloads, out %q; want [1 16], 5s, 1s, all, none",
 			opts.Concurrency, opts.Duration, opts.Warmup, len(opts.Workloads), opts.Out)
 	}
 	opts, err = ParseRunArgs([]string{"-targets", "a=http://h:1", "-workloads", "sqs-send", "-c", "2",
-		"-duration", "3s", "-warmup", "0s", "-out", "x.md"}, io.Discard)
+		"-duration", "3s", "-warmup", "0s", "-rounds", "3", "-out", "x.md"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(opts.Workloads) != 1 || opts.Workloads[0].Name != "sqs-send" || !slices.Equal(opts.Concurrency, []int{2}) ||
-		opts.Duration != 3*time.Second || opts.Warmup != 0 || opts.Out != "x.md" {
-		t.Errorf("parsed %+v, want sqs-send, c [2], 3s, 0s warm-up, out x.md", opts)
+		opts.Duration != 3*time.Second || opts.Warmup != 0 || opts.Rounds != 3 || opts.Out != "x.md" {
+		t.Errorf("parsed %+v, want sqs-send, c [2], 3s, 0s warm-up, 3 rounds, out x.md", opts)
 	}
 	bad := [][]string{
 		{},
 		{"-targets", "a=http://h:1", "-duration", "0s"},
 		{"-targets", "a=http://h:1", "-warmup", "-1s"},
 		{"-targets", "a=http://h:1", "-c", "0"},
+		{"-targets", "a=http://h:1", "-rounds", "0"},
 		{"-targets", "a=http://h:1", "extra"},
 		{"-nope"},
 	}

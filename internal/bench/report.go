@@ -44,6 +44,9 @@ func formatLatency(d time.Duration) string {
 
 // limitShare returns r's rate as a percentage of the limit target's rate for
 // the same workload and concurrency in results, or "–" when there is none.
+// A cell measured in rounds is compared round by round, each round's
+// targets having run close together in time, and the median of those
+// ratios is reported, so one disturbed round does not move the figure.
 func limitShare(r *Result, results []Result) string {
 	if r.Status != StatusOK {
 		return "–"
@@ -54,10 +57,33 @@ func limitShare(r *Result, results []Result) string {
 			if l.Status != StatusOK || l.Rate() == 0 {
 				return "–"
 			}
+			if len(r.RoundRates) > 1 && len(r.RoundRates) == len(l.RoundRates) {
+				return fmt.Sprintf("%.0f%%", 100*medianRatio(r.RoundRates, l.RoundRates))
+			}
 			return fmt.Sprintf("%.0f%%", 100*r.Rate()/l.Rate())
 		}
 	}
 	return "–"
+}
+
+// medianRatio returns the median of a[i]/b[i] over the rounds where b[i]
+// is not zero.
+func medianRatio(a, b []float64) float64 {
+	var ratios []float64
+	for i := range a {
+		if b[i] > 0 {
+			ratios = append(ratios, a[i]/b[i])
+		}
+	}
+	if len(ratios) == 0 {
+		return 0
+	}
+	slices.Sort(ratios)
+	n := len(ratios)
+	if n%2 == 1 {
+		return ratios[n/2]
+	}
+	return (ratios[n/2-1] + ratios[n/2]) / 2
 }
 
 // moduleVersions returns the versions of the SDK modules this binary was
@@ -99,6 +125,10 @@ func WriteMarkdown(w io.Writer, rep Report) error {
 	}
 	fmt.Fprintf(&b, "- Cells: %s measured after %s warm-up, concurrency %s; targets interleaved per workload and concurrency.\n",
 		o.Duration, o.Warmup, strings.Join(conc, ", "))
+	if o.Rounds > 1 {
+		fmt.Fprintf(&b, "- Rounds: each cell measured %d times, the targets interleaved in every round; ops/s and latencies cover all rounds, "+
+			"and %% of limit is the median over the rounds of the target's rate divided by the limit's rate in the same round.\n", o.Rounds)
+	}
 	fmt.Fprintf(&b, "- Machine: %s/%s, %d CPUs, GOMAXPROCS %d, %s; client and servers share it.\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Fprintf(&b, "- Client: %s; one client per target and workload over an http.Transport with MaxIdleConnsPerHost %d; "+

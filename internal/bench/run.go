@@ -51,6 +51,30 @@ type Result struct {
 	Latency *Histogram
 	// ErrorKinds counts failed iterations by a summary of their error.
 	ErrorKinds map[string]uint64
+	// RoundRates holds the rate of each round when the cell was measured
+	// in several (RunOptions.Rounds); the other fields sum the rounds.
+	RoundRates []float64
+}
+
+// add merges the measurement of one more round of the same cell into r.
+func (r *Result) add(round *Result) {
+	r.RoundRates = append(r.RoundRates, round.Rate())
+	if r.Latency == nil {
+		rates := r.RoundRates
+		*r = *round
+		r.RoundRates = rates
+		return
+	}
+	r.Ops += round.Ops
+	r.Errors += round.Errors
+	r.Elapsed += round.Elapsed
+	r.Latency.Merge(round.Latency)
+	for k, n := range round.ErrorKinds {
+		if r.ErrorKinds == nil {
+			r.ErrorKinds = map[string]uint64{}
+		}
+		r.ErrorKinds[k] += n
+	}
 }
 
 // Rate returns successful iterations per second.
@@ -112,23 +136,32 @@ func Run(ctx context.Context, opts RunOptions, progress io.Writer) Report {
 			}
 			preps[i] = prepared{p: p, client: client}
 		}
+		rounds := max(opts.Rounds, 1)
 		for _, c := range opts.Concurrency {
-			for i, t := range opts.Targets {
-				r := Result{Workload: w.Name, Target: t.Name, Concurrency: c}
-				switch {
-				case preps[i].p == nil:
-					r.Status, r.Reason = preps[i].status, preps[i].reason
-				case ctx.Err() != nil:
-					r.Status, r.Reason = StatusFailed, "interrupted"
-				default:
-					measureCell(ctx, preps[i].p, opts.Warmup, opts.Duration, &r)
-					if ctx.Err() != nil {
+			cells := make([]Result, len(opts.Targets))
+			for round := 0; round < rounds; round++ {
+				for i, t := range opts.Targets {
+					r := Result{Workload: w.Name, Target: t.Name, Concurrency: c}
+					switch {
+					case preps[i].p == nil:
+						r.Status, r.Reason = preps[i].status, preps[i].reason
+					case ctx.Err() != nil || cells[i].Status == StatusFailed:
 						r.Status, r.Reason = StatusFailed, "interrupted"
+					default:
+						measureCell(ctx, preps[i].p, opts.Warmup, opts.Duration, &r)
+						if ctx.Err() != nil {
+							r.Status, r.Reason = StatusFailed, "interrupted"
+						}
 					}
+					fmt.Fprintln(progress, progressLine(&r))
+					if r.Status != StatusOK || round == 0 && rounds == 1 {
+						cells[i] = r
+						continue
+					}
+					cells[i].add(&r)
 				}
-				fmt.Fprintln(progress, progressLine(&r))
-				rep.Results = append(rep.Results, r)
 			}
+			rep.Results = append(rep.Results, cells...)
 		}
 		for i, t := range opts.Targets {
 			if preps[i].p == nil {

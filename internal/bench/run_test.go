@@ -139,3 +139,58 @@ func TestDriveCountsEveryIteration(t *testing.T) {
 		t.Errorf("drive elapsed %v, want at least the 20ms asked for", m.elapsed)
 	}
 }
+
+func TestRunInRounds(t *testing.T) {
+	limitServer := httptest.NewServer(&fakeLimit{})
+	defer limitServer.Close()
+	otherServer := httptest.NewServer(&fakeLimit{})
+	defer otherServer.Close()
+	w, _ := LookupWorkload("s3-get-4k")
+	opts := RunOptions{
+		Targets:     []Target{{"other", otherServer.URL}, {LimitTarget, limitServer.URL}},
+		Workloads:   []Workload{w},
+		Concurrency: []int{1},
+		Duration:    40 * time.Millisecond,
+		Rounds:      3,
+	}
+	rep := Run(context.Background(), opts, io.Discard)
+	if len(rep.Results) != 2 {
+		t.Fatalf("got %d results, want one per target", len(rep.Results))
+	}
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		if r.Status != StatusOK || len(r.RoundRates) != 3 || r.Elapsed < 3*opts.Duration || r.Latency.Count() != r.Ops {
+			t.Fatalf("%s: status %s, rounds %v, elapsed %v, %d ops, %d latencies; want 3 rounds summed",
+				r.Target, statusWord(r.Status), r.RoundRates, r.Elapsed, r.Ops, r.Latency.Count())
+		}
+		for _, rate := range r.RoundRates {
+			if rate <= 0 {
+				t.Fatalf("%s: round rates %v", r.Target, r.RoundRates)
+			}
+		}
+	}
+	if got := limitShare(&rep.Results[1], rep.Results); got != "100%" {
+		t.Errorf("limit's own share %q", got)
+	}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, rep); err != nil || !strings.Contains(md.String(), "each cell measured 3 times") {
+		t.Errorf("report does not say how it was measured (%v):\n%s", err, md.String())
+	}
+}
+
+func TestMedianRatio(t *testing.T) {
+	cases := []struct {
+		a, b []float64
+		want float64
+	}{
+		{[]float64{90, 50, 100}, []float64{100, 100, 100}, 0.9},
+		{[]float64{80, 100}, []float64{100, 100}, 0.9},
+		{[]float64{10, 20}, []float64{0, 40}, 0.5},
+		{[]float64{10}, []float64{0}, 0},
+	}
+	for _, c := range cases {
+		if got := medianRatio(c.a, c.b); got < c.want-1e-9 || got > c.want+1e-9 {
+			t.Errorf("medianRatio(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
