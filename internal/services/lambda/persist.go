@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/virga-aws/virga/internal/awserr"
 	"github.com/virga-aws/virga/internal/services/lambda/api"
@@ -603,22 +603,56 @@ func (s *Service) newRestorer() *restorer {
 	}
 }
 
-var (
-	validAccount = regexp.MustCompile(`^\d{12}$`)
-	// validRegion accepts any region a request can be signed for (the
-	// credential scope's, e.g. "local"), which is what the records hold;
-	// only "/" would break the keys.
-	validRegion    = regexp.MustCompile(`^[^/\x00-\x1f]{1,128}$`)
-	validName      = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-	validLayerName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,140}$`)
-	validURLID     = regexp.MustCompile(`^[a-z0-9]{1,63}$`)
-)
+// The checks restored keys and records must pass. They are plain loops,
+// not regular expressions: bounded repetitions such as {1,140} compile
+// into large programs, and compiling these five at start cost about
+// 0.4 ms of Virga's start-up.
+
+// validAccount accepts a 12-digit account id.
+func validAccount(s string) bool { return len(s) == 12 && allBytes(s, isDigit) }
+
+// validRegion accepts any region a request can be signed for (the
+// credential scope's, e.g. "local"), which is what the records hold: 1 to
+// 128 characters, none of them "/" (which would break the keys) or a
+// control character below 0x20.
+func validRegion(s string) bool {
+	n := utf8.RuneCountInString(s)
+	return n >= 1 && n <= 128 && allBytes(s, func(b byte) bool { return b != '/' && b >= 0x20 })
+}
+
+// validName accepts a function name: 1 to 64 of [a-zA-Z0-9_-].
+func validName(s string) bool { return len(s) >= 1 && len(s) <= 64 && allBytes(s, isNameByte) }
+
+// validLayerName accepts a layer name: 1 to 140 of [a-zA-Z0-9_-].
+func validLayerName(s string) bool { return len(s) >= 1 && len(s) <= 140 && allBytes(s, isNameByte) }
+
+// validURLID accepts a function URL id: 1 to 63 of [a-z0-9].
+func validURLID(s string) bool {
+	return len(s) >= 1 && len(s) <= 63 && allBytes(s, func(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'z' })
+}
+
+// allBytes reports whether ok accepts every byte of s.
+func allBytes(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// isNameByte accepts [a-zA-Z0-9_-].
+func isNameByte(b byte) bool {
+	return isDigit(b) || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || b == '_' || b == '-'
+}
 
 // splitKey splits "<account>/<region>/<name>" (the key of a function or a
 // layer), checking each part; name is checked with validName.
-func splitKey(key string, name *regexp.Regexp) (account, region, n string, ok bool) {
+func splitKey(key string, name func(string) bool) (account, region, n string, ok bool) {
 	parts := strings.Split(key, "/")
-	if len(parts) != 3 || !validAccount.MatchString(parts[0]) || !validRegion.MatchString(parts[1]) || !name.MatchString(parts[2]) {
+	if len(parts) != 3 || !validAccount(parts[0]) || !validRegion(parts[1]) || !name(parts[2]) {
 		return "", "", "", false
 	}
 	return parts[0], parts[1], parts[2], true
@@ -643,7 +677,7 @@ func (r *restorer) record(ns, key string, value []byte) error {
 			return fmt.Errorf("function record %s: %w", key, err)
 		}
 		k := funcKey{rec.Account, rec.Region, rec.Name}
-		if !validAccount.MatchString(k.account) || !validRegion.MatchString(k.region) || !validName.MatchString(k.name) || functionKey(k) != key {
+		if !validAccount(k.account) || !validRegion(k.region) || !validName(k.name) || functionKey(k) != key {
 			return fmt.Errorf("function record %s: bad account, region or name", key)
 		}
 		if rec.Latest.Name != latest {
@@ -764,7 +798,7 @@ func (r *restorer) record(ns, key string, value []byte) error {
 		if err := json.Unmarshal(value, &rec); err != nil {
 			return fmt.Errorf("function URL record %s: %w", key, err)
 		}
-		if rec.Qualifier != key[i+1:] || (rec.Qualifier != "" && checkAliasName(rec.Qualifier) != nil) || !validURLID.MatchString(rec.ID) {
+		if rec.Qualifier != key[i+1:] || (rec.Qualifier != "" && checkAliasName(rec.Qualifier) != nil) || !validURLID(rec.ID) {
 			return fmt.Errorf("function URL record %s: bad qualifier or id", key)
 		}
 		r.urlRecords = append(r.urlRecords, pendingURL{fn: funcKey{account, region, name}, rec: rec})
