@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'kill -9 ${pid:-0} 2>/dev/null; rm -rf "$work"' EXIT
-go build -o "$work/virga" ./cmd/virga || exit 1
+CGO_ENABLED=0 go build -o "$work/virga" ./cmd/virga || exit 1
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$work/virga" --listen "127.0.0.1:$port" --log-level warn >"$work/virga.log" 2>&1 &
 pid=$!
