@@ -565,6 +565,7 @@ func TestS3BodyIntegrity(t *testing.T) {
 		{"algorithm named, no value", "DeleteObjects", map[string]string{"x-amz-sdk-checksum-algorithm": "CRC32"}, "InvalidRequest"},
 		{"not required, none sent", "CompleteMultipartUpload", nil, ""},
 		{"not required, wrong Content-MD5", "CompleteMultipartUpload", map[string]string{"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}, "BadDigest"},
+		{"a member's checksum header is the object's, not the body's", "CompleteMultipartUpload", map[string]string{"x-amz-checksum-crc32": "AAAAAA=="}, ""},
 	}
 	for _, c := range cases {
 		err := decode(c.op, "/b?delete", c.header)

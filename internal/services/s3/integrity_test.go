@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/md5"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"strings"
@@ -151,4 +153,39 @@ func TestNonStreamingBodyIntegrity(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestCompleteWithObjectChecksum: CompleteMultipartUpload's
+// x-amz-checksum-* header is the whole object's checksum, not a check of
+// the XML body, so the body check must leave it to the upload.
+func TestCompleteWithObjectChecksum(t *testing.T) {
+	e := start(t, server.Options{})
+	e.mkBucket("fullobj")
+	cr, err := e.c.CreateMultipartUpload(bg, &s3.CreateMultipartUploadInput{Bucket: aws.String("fullobj"), Key: aws.String("k"),
+		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32, ChecksumType: types.ChecksumTypeFullObject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := []string{strings.Repeat("a", 5<<20), "tail"}
+	var parts []types.CompletedPart
+	for n, body := range bodies {
+		out, err := e.c.UploadPart(bg, &s3.UploadPartInput{Bucket: aws.String("fullobj"), Key: aws.String("k"), UploadId: cr.UploadId,
+			PartNumber: aws.Int32(int32(n + 1)), Body: strings.NewReader(body), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32})
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(int32(n + 1)), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
+	}
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE([]byte(bodies[0]+bodies[1])))
+	complete := func(checksum string) error {
+		_, err := e.c.CompleteMultipartUpload(bg, &s3.CompleteMultipartUploadInput{Bucket: aws.String("fullobj"), Key: aws.String("k"), UploadId: cr.UploadId,
+			ChecksumCRC32: aws.String(checksum), ChecksumType: types.ChecksumTypeFullObject,
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+		return err
+	}
+	wantErr(t, complete("AAAAAA=="), "BadDigest", 400)
+	if err := complete(base64.StdEncoding.EncodeToString(sum[:])); err != nil {
+		t.Fatalf("completion with the object's own CRC32: %v", err)
+	}
 }
