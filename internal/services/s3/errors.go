@@ -74,10 +74,6 @@ func errBadDigest(msg string) *awserr.Error {
 	return awserr.New("BadDigest", 400, msg)
 }
 
-func errInvalidDigest(value string) *awserr.Error {
-	return awserr.New("InvalidDigest", 400, "The Content-MD5 you specified was invalid.").With("Content-MD5", value)
-}
-
 func errEntityTooLarge(size, max int64) *awserr.Error {
 	return awserr.New("EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size").
 		With("ProposedSize", strconv.FormatInt(size, 10)).With("MaxSizeAllowed", strconv.FormatInt(max, 10))
