@@ -453,8 +453,9 @@ func (s *Service) reportLines(requestID string, v *version, res runtime.Result, 
 // process's peak resident memory (peak bytes, rounded up to whole MiB).
 // Memory is not limited, so it may exceed the function's memory size,
 // where AWS would have ended the invocation. Where the peak is unknown (no
-// /proc, or a process that ended before it was measured) it falls back to
-// a stand-in, min(memory size, 32).
+// /proc, or a process that was exiting and not reaped within
+// runtime.exitWaitForPeak) it falls back to a stand-in, min(memory size,
+// 32).
 func maxMemoryUsed(peak int64, limit int32) int64 {
 	if peak <= 0 {
 		return int64(min(limit, 32))

@@ -234,13 +234,22 @@ func TestMaxMemoryUsed(t *testing.T) {
 	bigOut := e.invoke(t, "mem", `{"action":"big","size":67108864}`)
 	big := memoryUsed(t, bigOut)
 	if big < 64 || big <= small {
-		// Seen once in a full parallel test run and not reproduced since;
-		// say everything the invocation returned.
+		// Say everything the invocation returned.
 		t.Fatalf("Max Memory Used %d MB after building 64 MB (was %d MB); status %d, function error %q, payload %.200q, log tail %q",
 			big, small, bigOut.StatusCode, aws.ToString(bigOut.FunctionError), bigOut.Payload, logTail(t, bigOut))
 	}
 	// The peak stays the peak.
 	if again := memoryUsed(t, e.invoke(t, "mem", `{"text":"x"}`)); again < big {
 		t.Fatalf("Max Memory Used fell from %d to %d MB", big, again)
+	}
+	// A process that exits during the invocation has released its memory
+	// before it is measured; its peak comes from its exit status.
+	e.create(t, "memexit", "provided.al2023", "bootstrap", goZip(t))
+	exitOut := e.invoke(t, "memexit", `{"action":"exit","size":67108864}`)
+	if aws.ToString(exitOut.FunctionError) == "" {
+		t.Fatalf("the exiting function reported no error: %q", exitOut.Payload)
+	}
+	if used := memoryUsed(t, exitOut); used < 64 {
+		t.Fatalf("Max Memory Used %d MB for a process that filled 64 MB and exited; log tail %q", used, logTail(t, exitOut))
 	}
 }

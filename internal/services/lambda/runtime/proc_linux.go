@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 )
 
@@ -34,6 +35,28 @@ func peakMemory(pid int) (int64, bool) {
 		return 0, false
 	}
 	return parseVmHWM(b)
+}
+
+// procPeakAvailable reports whether this system's /proc shows a process's
+// peak memory (it may not be mounted), so that a failed read means the
+// process is exiting.
+var procPeakAvailable = sync.OnceValue(func() bool {
+	_, ok := peakMemory(os.Getpid())
+	return ok
+})
+
+// exitPeakMemory returns the peak resident set size, in bytes, of a
+// process that has been waited for: the ru_maxrss (in KiB on Linux) its
+// exit reported.
+func exitPeakMemory(ps *os.ProcessState) (int64, bool) {
+	if ps == nil {
+		return 0, false
+	}
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok || ru.Maxrss <= 0 {
+		return 0, false
+	}
+	return ru.Maxrss << 10, true
 }
 
 // parseVmHWM reads "VmHWM:\t  1234 kB" from a /proc/<pid>/status text.

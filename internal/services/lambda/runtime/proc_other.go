@@ -2,7 +2,10 @@
 
 package runtime
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 // isolate is a no-op where process groups are not supported the Linux way.
 func isolate(cmd *exec.Cmd) {}
@@ -16,3 +19,9 @@ func killGroup(cmd *exec.Cmd) {
 
 // peakMemory is unknown without Linux's /proc.
 func peakMemory(int) (int64, bool) { return 0, false }
+
+// exitPeakMemory is unknown without Linux's ru_maxrss in KiB.
+func exitPeakMemory(*os.ProcessState) (int64, bool) { return 0, false }
+
+// procPeakAvailable is false: there is no /proc to read.
+func procPeakAvailable() bool { return false }

@@ -260,10 +260,26 @@ func exitText(err error) string {
 // invocation.
 func (in *Instance) Flush() { in.output.flush() }
 
+// exitWaitForPeak bounds how long measure waits for a process that is
+// exiting to be reaped, to read its peak from its exit status.
+const exitWaitForPeak = 500 * time.Millisecond
+
 // measure records the process's peak resident memory so far and returns
-// the largest measured, 0 when it was never measured.
+// the largest measured, 0 when it was never measured. A process that is
+// exiting has already given up its memory and /proc no longer shows it
+// (a runtime client commonly exits right after a failed response), so
+// then the peak is taken from the exit's resource usage once the process
+// is reaped.
 func (in *Instance) measure() int64 {
-	if b, ok := peakMemory(in.cmd.Process.Pid); ok {
+	b, ok := peakMemory(in.cmd.Process.Pid)
+	if !ok && procPeakAvailable() {
+		select {
+		case <-in.exited:
+			b, ok = exitPeakMemory(in.cmd.ProcessState)
+		case <-time.After(exitWaitForPeak):
+		}
+	}
+	if ok {
 		for {
 			old := in.peak.Load()
 			if b <= old || in.peak.CompareAndSwap(old, b) {

@@ -59,6 +59,13 @@ func handle(ctx context.Context, e event) (any, error) {
 		}()
 		return pr, nil
 	case "exit":
+		// With a size, the process first fills that much memory, so that
+		// its peak is known to be at least that.
+		b := make([]byte, e.Size)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		fmt.Fprintln(os.Stderr, "exiting after filling", len(b), "bytes")
 		os.Exit(3)
 	case "env":
 		env := map[string]string{}
