@@ -341,23 +341,7 @@ func (s *Service) credentials(v *version) []string {
 // holds a concurrency slot.
 func (s *Service) run(ctx context.Context, v *version, inv invocation, arn string) outcome {
 	out := outcome{version: v.name}
-	in, _, err := s.acquire(v, inv.endpoint)
-	if err != nil {
-		e, ok := runtime.IsEntrypointError(err)
-		if !ok {
-			e = &runtime.EntrypointError{Type: "Runtime.Unavailable", Message: err.Error()}
-		}
-		out.functionError = "Unhandled"
-		out.errorType = e.Type
-		out.payload = errorDoc(e.Type, "RequestId: "+inv.requestID+" Error: "+e.Message)
-		out.logTail = tail(s.reportLines(inv.requestID, v, runtime.Result{}, "", []string{e.Message}))
-		return out
-	}
 	timeout := time.Duration(v.cfg.Timeout) * time.Second
-	in.mu.Lock()
-	in.inInv = true
-	in.lines = nil
-	in.mu.Unlock()
 	invocation := runtime.Invocation{
 		RequestID:     inv.requestID,
 		Payload:       inv.payload,
@@ -366,15 +350,47 @@ func (s *Service) run(ctx context.Context, v *version, inv invocation, arn strin
 		Chunk:         inv.chunk,
 		TraceID:       "Root=1-" + fmt.Sprintf("%08x", s.clock.Now().Unix()) + "-" + s.ids.Hex(12) + ";Parent=" + s.ids.Hex(8) + ";Sampled=0",
 	}
-	// The function may call back into Virga while it runs: wait without
-	// the gateway's hold so a state save or reset cannot deadlock on it.
-	var res runtime.Result
-	gateway.Idle(ctx, func() { res = in.rt.Invoke(ctx, invocation, timeout, initLimit) })
-	in.mu.Lock()
-	lines := in.lines
-	in.lines = nil
-	in.inInv = false
-	in.mu.Unlock()
+	var (
+		in    *instance
+		res   runtime.Result
+		lines []string
+	)
+	for attempt := 0; ; attempt++ {
+		var err error
+		in, _, err = s.acquire(v, inv.endpoint)
+		if err != nil {
+			e, ok := runtime.IsEntrypointError(err)
+			if !ok {
+				e = &runtime.EntrypointError{Type: "Runtime.Unavailable", Message: err.Error()}
+			}
+			out.functionError = "Unhandled"
+			out.errorType = e.Type
+			out.payload = errorDoc(e.Type, "RequestId: "+inv.requestID+" Error: "+e.Message)
+			out.logTail = tail(s.reportLines(inv.requestID, v, runtime.Result{}, "", []string{e.Message}))
+			return out
+		}
+		in.mu.Lock()
+		in.inInv = true
+		in.lines = nil
+		in.mu.Unlock()
+		// The function may call back into Virga while it runs: wait
+		// without the gateway's hold so a state save or reset cannot
+		// deadlock on it.
+		gateway.Idle(ctx, func() { res = in.rt.Invoke(ctx, invocation, timeout, initLimit) })
+		in.mu.Lock()
+		lines = in.lines
+		in.lines = nil
+		in.inInv = false
+		in.mu.Unlock()
+		if !res.Undelivered || attempt > 0 {
+			break
+		}
+		// A warm instance's process ended after its last invocation (a
+		// runtime client exits when it cannot post a response) before it
+		// took this event: Lambda would hand the event to a new execution
+		// environment, and so does Virga, once.
+		in.kill()
+	}
 
 	status := ""
 	switch res.Outcome {

@@ -113,6 +113,9 @@ type Result struct {
 	Init time.Duration
 	// Duration is the time from handing out the event to the outcome.
 	Duration time.Duration
+	// Undelivered marks an Exited outcome where the process ended before
+	// it took the event, so the function's code never saw it.
+	Undelivered bool
 	// ExitStatus describes how the process ended, for Exited and InitError.
 	ExitStatus string
 	// MaxMemory is the largest resident set the instance's process has
@@ -367,7 +370,7 @@ func (in *Instance) invoke(ctx context.Context, inv Invocation, timeout, initLim
 		if cold {
 			return in.initFailure(time.Since(in.started))
 		}
-		return Result{Outcome: Exited, ExitStatus: in.status(), Payload: nil}
+		return Result{Outcome: Exited, ExitStatus: in.status(), Undelivered: true}
 	case <-deadline.C:
 		in.stop()
 		return Result{Outcome: Timeout, Init: initDur, Duration: time.Since(c.at)}

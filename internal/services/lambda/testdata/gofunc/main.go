@@ -58,6 +58,12 @@ func handle(ctx context.Context, e event) (any, error) {
 			pw.CloseWithError(errors.New("stream broke: " + e.Text))
 		}()
 		return pr, nil
+	case "fill":
+		b := make([]byte, e.Size)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		return fmt.Sprint("filled ", len(b)), nil
 	case "exit":
 		// With a size, the process first fills that much memory, so that
 		// its peak is known to be at least that.
