@@ -59,19 +59,11 @@ func handle(ctx context.Context, e event) (any, error) {
 		}()
 		return pr, nil
 	case "fill":
-		b := make([]byte, e.Size)
-		for i := range b {
-			b[i] = byte(i)
-		}
-		return fmt.Sprint("filled ", len(b)), nil
+		return fmt.Sprint("filled ", len(fill(e.Size))), nil
 	case "exit":
 		// With a size, the process first fills that much memory, so that
 		// its peak is known to be at least that.
-		b := make([]byte, e.Size)
-		for i := range b {
-			b[i] = byte(i)
-		}
-		fmt.Fprintln(os.Stderr, "exiting after filling", len(b), "bytes")
+		fmt.Fprintln(os.Stderr, "exiting after filling", len(fill(e.Size)), "bytes")
 		os.Exit(3)
 	case "env":
 		env := map[string]string{}
@@ -87,6 +79,15 @@ func handle(ctx context.Context, e event) (any, error) {
 		return env, nil
 	}
 	return e, nil
+}
+
+// fill returns n bytes, every one written, so that they are resident.
+func fill(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return b
 }
 
 func main() { lambda.Start(handle) }
