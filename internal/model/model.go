@@ -235,6 +235,9 @@ func (m *Model) Has(protocol string) bool {
 var (
 	cacheMu sync.Mutex
 	cache   = map[string]*loadResult{}
+	// loaded holds the results whose parse has finished, for the lock-free
+	// lookup every request makes.
+	loaded sync.Map
 )
 
 type loadResult struct {
@@ -246,6 +249,10 @@ type loadResult struct {
 // Load returns the parsed model of the named service, parsing it on first
 // use and sharing it afterwards.
 func Load(name string) (*Model, error) {
+	if r, ok := loaded.Load(name); ok {
+		r := r.(*loadResult)
+		return r.model, r.err
+	}
 	cacheMu.Lock()
 	r := cache[name]
 	if r == nil {
@@ -253,7 +260,10 @@ func Load(name string) (*Model, error) {
 		cache[name] = r
 	}
 	cacheMu.Unlock()
-	r.once.Do(func() { r.model, r.err = parse(name) })
+	r.once.Do(func() {
+		r.model, r.err = parse(name)
+		loaded.Store(name, r)
+	})
 	return r.model, r.err
 }
 
