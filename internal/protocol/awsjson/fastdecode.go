@@ -153,33 +153,19 @@ func (d *directDecoder) value(r *model.Ref) (any, bool) {
 		})
 		return out, ok
 	case "list":
-		if c != '[' || !d.enter() {
+		if c != '[' {
 			return nil, false
 		}
-		d.pos++
 		out := make([]any, 0, 4)
-		if d.peek() == ']' {
-			d.pos++
-			d.depth--
-			return out, true
-		}
-		for {
+		ok := d.array(func() bool {
 			v, ok := d.value(s.Member)
-			if !ok {
-				return nil, false
-			}
 			out = append(out, v)
-			switch d.peek() {
-			case ',':
-				d.pos++
-			case ']':
-				d.pos++
-				d.depth--
-				return out, true
-			default:
-				return nil, false
-			}
+			return ok
+		})
+		if !ok {
+			return nil, false
 		}
+		return out, true
 	case "map":
 		if c != '{' {
 			return nil, false
@@ -390,6 +376,35 @@ func (d *directDecoder) object(member func(raw []byte, plain bool) bool) bool {
 	}
 }
 
+// array walks an array at d.pos, calling elem to consume each element;
+// it is object's twin for arrays.
+func (d *directDecoder) array(elem func() bool) bool {
+	if !d.enter() {
+		return false
+	}
+	d.pos++
+	if d.peek() == ']' {
+		d.pos++
+		d.depth--
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			d.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
 // str consumes a string at d.pos. Strings with escapes or bytes that are
 // not valid UTF-8 are unquoted by encoding/json itself.
 func (d *directDecoder) str() (string, bool) {
@@ -570,30 +585,7 @@ func (d *directDecoder) skip() bool {
 	case '{':
 		return d.object(func([]byte, bool) bool { return d.skip() })
 	case '[':
-		if !d.enter() {
-			return false
-		}
-		d.pos++
-		if d.peek() == ']' {
-			d.pos++
-			d.depth--
-			return true
-		}
-		for {
-			if !d.skip() {
-				return false
-			}
-			switch d.peek() {
-			case ',':
-				d.pos++
-			case ']':
-				d.pos++
-				d.depth--
-				return true
-			default:
-				return false
-			}
-		}
+		return d.array(d.skip)
 	case '"':
 		_, _, ok := d.scanString()
 		return ok

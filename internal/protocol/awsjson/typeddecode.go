@@ -344,39 +344,22 @@ func (c *decodeCompiler) structure(t reflect.Type, s *model.Shape) decodeFunc {
 func (c *decodeCompiler) list(t reflect.Type, s *model.Shape) decodeFunc {
 	elem := c.decoder(t.Elem(), s.Member)
 	return func(d *directDecoder, v reflect.Value) bool {
-		if d.data[d.pos] != '[' || !d.enter() {
+		if d.data[d.pos] != '[' {
 			return false
 		}
-		d.pos++
-		if d.peek() == ']' {
-			d.pos++
-			d.depth--
-			v.Set(reflect.MakeSlice(t, 0, 0))
-			return true
-		}
-		v.Set(reflect.MakeSlice(t, 0, 4))
-		for n := 0; ; n++ {
+		v.Set(reflect.MakeSlice(t, 0, 0))
+		n := 0
+		return d.array(func() bool {
 			if c := d.peek(); c == 0 || c == 'n' {
 				return false
 			}
 			if n == v.Cap() {
-				v.Grow(1)
+				v.Grow(4)
 			}
 			v.SetLen(n + 1)
-			if !elem.fn(d, v.Index(n)) {
-				return false
-			}
-			switch d.peek() {
-			case ',':
-				d.pos++
-			case ']':
-				d.pos++
-				d.depth--
-				return true
-			default:
-				return false
-			}
-		}
+			n++
+			return elem.fn(d, v.Index(n-1))
+		})
 	}
 }
 
