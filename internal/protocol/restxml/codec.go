@@ -185,22 +185,14 @@ func decodeHeaders(tree map[string]any, p *httpPlan, h http.Header, fl *flavor) 
 	}
 	bad, badValue := -1, ""
 	for k, vals := range h {
-		i, ok := p.byHeader[k]
-		if !ok {
-			if ck := textproto.CanonicalMIMEHeaderKey(k); ck != k {
-				i, ok = p.byHeader[ck]
-			}
-		}
+		i, ok := p.headerMember(k)
 		if ok {
 			if len(vals) == 0 {
 				continue
 			}
 			b := &p.members[i]
-			tv, err := decodeHeader(b, vals)
+			tv, err := decodeMemberHeader(b, vals)
 			switch {
-			case err != nil && (b.header == "If-Modified-Since" || b.header == "If-Unmodified-Since"):
-				// RFC 9110 13.1.3: an invalid date makes the condition
-				// ignored, not the request fail.
 			case err != nil:
 				if bad < 0 || i < bad {
 					bad, badValue = i, strings.Join(vals, ",")
@@ -227,6 +219,29 @@ func decodeHeaders(tree map[string]any, p *httpPlan, h http.Header, fl *flavor) 
 		return fl.invalid(&p.members[bad], badValue)
 	}
 	return nil
+}
+
+// headerMember returns the index of the member bound to header key k,
+// in whatever case the key arrived.
+func (p *httpPlan) headerMember(k string) (int, bool) {
+	i, ok := p.byHeader[k]
+	if !ok && !canonicalKey(k) {
+		if ck := textproto.CanonicalMIMEHeaderKey(k); ck != k {
+			i, ok = p.byHeader[ck]
+		}
+	}
+	return i, ok
+}
+
+// decodeMemberHeader is decodeHeader for a request, where an invalid date
+// in If-Modified-Since or If-Unmodified-Since makes the condition ignored
+// (nil, nil), not the request fail (RFC 9110 13.1.3).
+func decodeMemberHeader(b *binding, vals []string) (any, error) {
+	tv, err := decodeHeader(b, vals)
+	if err != nil && (b.header == "If-Modified-Since" || b.header == "If-Unmodified-Since") {
+		return nil, nil
+	}
+	return tv, err
 }
 
 // decodeHeader reads a header member. Repeated header lines are joined

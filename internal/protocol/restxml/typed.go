@@ -3,7 +3,6 @@ package restxml
 import (
 	"io"
 	"net/http"
-	"net/textproto"
 	"reflect"
 	"strconv"
 	"strings"
@@ -416,21 +415,14 @@ func (dp *decodePlan) decode(c *protocol.Call, v reflect.Value) bool {
 	}
 	if len(p.byHeader) > 0 || len(p.prefixes) > 0 {
 		for k, vals := range r.Header {
-			i, ok := p.byHeader[k]
-			if !ok && !canonicalKey(k) {
-				if ck := textproto.CanonicalMIMEHeaderKey(k); ck != k {
-					i, ok = p.byHeader[ck]
-				}
-			}
+			i, ok := p.headerMember(k)
 			if ok {
 				if len(vals) == 0 {
 					continue
 				}
 				b := &p.members[i]
-				tv, err := decodeHeader(b, vals)
+				tv, err := decodeMemberHeader(b, vals)
 				switch {
-				case err != nil && (b.header == "If-Modified-Since" || b.header == "If-Unmodified-Since"):
-					// Ignored, as DecodeRequest ignores it.
 				case err != nil:
 					return false
 				case tv != nil:
