@@ -492,12 +492,19 @@ func (s *Service) DeleteFunction(ctx context.Context, in *api.DeleteFunctionRequ
 	return &api.DeleteFunctionResponse{StatusCode: i32(204)}, nil
 }
 
-// checkRevision compares a RevisionId precondition with the current one.
-func checkRevision(want *string, have string) *awserr.Error {
+// checkRevisionVia checks a request's RevisionId, when it gives one,
+// against the current one, have, naming the calls that read it (getter) in AWS's
+// error when they differ.
+func checkRevisionVia(want *string, have, getter string) *awserr.Error {
 	if want != nil && *want != "" && *want != have {
-		return api.ErrPreconditionFailedException("The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id").With("Type", "User")
+		return api.ErrPreconditionFailedException("The Revision Id provided does not match the latest Revision Id. Call the "+getter+" API to retrieve the latest Revision Id").With("Type", "User")
 	}
 	return nil
+}
+
+// checkRevision is checkRevisionVia for functions and aliases.
+func checkRevision(want *string, have string) *awserr.Error {
+	return checkRevisionVia(want, have, "GetFunction/GetAlias")
 }
 
 // UpdateFunctionCode replaces $LATEST's code.

@@ -399,10 +399,7 @@ func (s *Service) lockLayerVersion(ctx context.Context, name *string, number *in
 // checkRevision checks a request's RevisionId, when it gives one, against
 // the policy's.
 func (v *layerVersion) checkRevision(revision *string) *awserr.Error {
-	if revision != nil && *revision != "" && *revision != v.policyRevision {
-		return api.ErrPreconditionFailedException("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id").With("Type", "User")
-	}
-	return nil
+	return checkRevisionVia(revision, v.policyRevision, "GetLayerPolicy")
 }
 
 // AddLayerVersionPermission adds a statement granting lambda:GetLayerVersion

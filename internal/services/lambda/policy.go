@@ -219,8 +219,8 @@ func (s *Service) AddPermission(ctx context.Context, in *api.AddPermissionReques
 	if aerr != nil {
 		return nil, aerr
 	}
-	if in.RevisionId != nil && *in.RevisionId != "" && *in.RevisionId != t.revision() {
-		return nil, api.ErrPreconditionFailedException("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id").With("Type", "User")
+	if aerr := checkRevisionVia(in.RevisionId, t.revision(), "GetPolicy"); aerr != nil {
+		return nil, aerr
 	}
 	sid := deref(in.StatementId)
 	p := f.policies[t.key]
