@@ -259,12 +259,19 @@ func (s *Service) GetFunctionUrlConfig(ctx context.Context, in *api.GetFunctionU
 		return nil, aerr
 	}
 	s.urls.mu.Lock()
-	c := u.toAPI()
+	c := u.toGetResponse()
 	s.urls.mu.Unlock()
-	return &api.GetFunctionUrlConfigResponse{
+	return &c, nil
+}
+
+// toGetResponse is GetFunctionUrlConfig's answer for u; UpdateFunctionUrlConfig's
+// has the same members in the same order, so it is a conversion of it.
+func (u *urlConfig) toGetResponse() api.GetFunctionUrlConfigResponse {
+	c := u.toAPI()
+	return api.GetFunctionUrlConfigResponse{
 		FunctionUrl: c.FunctionUrl, FunctionArn: c.FunctionArn, AuthType: c.AuthType, Cors: c.Cors,
 		CreationTime: c.CreationTime, LastModifiedTime: c.LastModifiedTime, InvokeMode: c.InvokeMode,
-	}, nil
+	}
 }
 
 // UpdateFunctionUrlConfig changes the given settings of a function URL.
@@ -284,16 +291,13 @@ func (s *Service) UpdateFunctionUrlConfig(ctx context.Context, in *api.UpdateFun
 		u.invokeMode = *in.InvokeMode
 	}
 	u.modified = s.clock.Now()
-	c := u.toAPI()
+	c := api.UpdateFunctionUrlConfigResponse(u.toGetResponse())
 	aerr = s.journalURL(u)
 	s.urls.mu.Unlock()
 	if aerr != nil {
 		return nil, aerr
 	}
-	return &api.UpdateFunctionUrlConfigResponse{
-		FunctionUrl: c.FunctionUrl, FunctionArn: c.FunctionArn, AuthType: c.AuthType, Cors: c.Cors,
-		CreationTime: c.CreationTime, LastModifiedTime: c.LastModifiedTime, InvokeMode: c.InvokeMode,
-	}, nil
+	return &c, nil
 }
 
 // DeleteFunctionUrlConfig deletes a function URL; its host stops
