@@ -55,8 +55,9 @@ type getItemWire struct {
 	ConsumedCapacity *api.ConsumedCapacity `aws:"ConsumedCapacity"`
 }
 
-// queryWire is api.QueryOutput with the items as records.
-type queryWire struct {
+// pageWire is api.QueryOutput, and api.ScanOutput (the same members in
+// the same order), with the items as records.
+type pageWire struct {
 	Items            []*record                     `aws:"Items"`
 	Count            *int32                        `aws:"Count"`
 	ScannedCount     *int32                        `aws:"ScannedCount"`
@@ -64,13 +65,9 @@ type queryWire struct {
 	ConsumedCapacity *api.ConsumedCapacity         `aws:"ConsumedCapacity"`
 }
 
-// scanWire is api.ScanOutput with the items as records.
-type scanWire struct {
-	Items            []*record                     `aws:"Items"`
-	Count            *int32                        `aws:"Count"`
-	ScannedCount     *int32                        `aws:"ScannedCount"`
-	LastEvaluatedKey map[string]api.AttributeValue `aws:"LastEvaluatedKey"`
-	ConsumedCapacity *api.ConsumedCapacity         `aws:"ConsumedCapacity"`
+// wire is r as a Query or Scan answer.
+func (r *readResult) wire() *pageWire {
+	return &pageWire{Items: r.items, Count: r.count, ScannedCount: r.scanned, LastEvaluatedKey: r.last, ConsumedCapacity: r.capacity}
 }
 
 // wireOperations replaces the handlers of GetItem, Query and Scan in the
@@ -88,14 +85,14 @@ func (s *Service) wireOperations(ops map[string]service.Operation) map[string]se
 		if err != nil {
 			return nil, err
 		}
-		return &queryWire{Items: r.items, Count: r.count, ScannedCount: r.scanned, LastEvaluatedKey: r.last, ConsumedCapacity: r.capacity}, nil
+		return r.wire(), nil
 	}}
 	ops["Scan"] = service.Operation{NewInput: ops["Scan"].NewInput, Call: func(ctx context.Context, in any) (any, error) {
 		r, err := s.scan(ctx, in.(*api.ScanInput))
 		if err != nil {
 			return nil, err
 		}
-		return &scanWire{Items: r.items, Count: r.count, ScannedCount: r.scanned, LastEvaluatedKey: r.last, ConsumedCapacity: r.capacity}, nil
+		return r.wire(), nil
 	}}
 	return ops
 }

@@ -25,8 +25,8 @@ func TestWireTypesMirrorAPI(t *testing.T) {
 	}
 	for _, c := range []struct{ wire, api reflect.Type }{
 		{reflect.TypeFor[getItemWire](), reflect.TypeFor[api.GetItemOutput]()},
-		{reflect.TypeFor[queryWire](), reflect.TypeFor[api.QueryOutput]()},
-		{reflect.TypeFor[scanWire](), reflect.TypeFor[api.ScanOutput]()},
+		{reflect.TypeFor[pageWire](), reflect.TypeFor[api.QueryOutput]()},
+		{reflect.TypeFor[pageWire](), reflect.TypeFor[api.ScanOutput]()},
 	} {
 		if c.wire.NumField() != c.api.NumField() {
 			t.Fatalf("%s has %d fields, %s %d", c.wire, c.wire.NumField(), c.api, c.api.NumField())
@@ -148,8 +148,7 @@ func TestWireOutputs(t *testing.T) {
 				}
 			}
 		}
-		wire := &queryWire{Items: r.items, Count: r.count, ScannedCount: r.scanned, LastEvaluatedKey: r.last, ConsumedCapacity: r.capacity}
-		checkWire(t, "Query "+name, wire, typed, m.Operations["Query"].Output)
+		checkWire(t, "Query "+name, r.wire(), typed, m.Operations["Query"].Output)
 	}
 	for name, in := range map[string]*api.ScanInput{
 		"whole":      {},
@@ -166,8 +165,7 @@ func TestWireOutputs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wire := &scanWire{Items: r.items, Count: r.count, ScannedCount: r.scanned, LastEvaluatedKey: r.last, ConsumedCapacity: r.capacity}
-		checkWire(t, "Scan "+name, wire, typed, m.Operations["Scan"].Output)
+		checkWire(t, "Scan "+name, r.wire(), typed, m.Operations["Scan"].Output)
 	}
 	for name, in := range map[string]*api.GetItemInput{
 		"whole":      {Key: map[string]api.AttributeValue{"pk": {S: str("p")}, "sk": {N: str("4")}}},
