@@ -10,12 +10,8 @@ import (
 
 	"github.com/virga-aws/virga/internal/model"
 	"github.com/virga-aws/virga/internal/protocol"
+	"github.com/virga-aws/virga/internal/services/apitest"
 	dynamodbapi "github.com/virga-aws/virga/internal/services/dynamodb/api"
-	streamsapi "github.com/virga-aws/virga/internal/services/dynamodbstreams/api"
-	logsapi "github.com/virga-aws/virga/internal/services/logs/api"
-	s3api "github.com/virga-aws/virga/internal/services/s3/api"
-	sqsapi "github.com/virga-aws/virga/internal/services/sqs/api"
-	stsapi "github.com/virga-aws/virga/internal/services/sts/api"
 	"github.com/virga-aws/virga/internal/validate"
 )
 
@@ -27,29 +23,10 @@ type inputCase struct {
 }
 
 func inputCases(t testing.TB) []inputCase {
-	apis := []struct {
-		model string
-		svc   reflect.Type
-	}{
-		{"dynamodb", reflect.TypeFor[dynamodbapi.Service]()},
-		{"dynamodbstreams", reflect.TypeFor[streamsapi.Service]()},
-		{"logs", reflect.TypeFor[logsapi.Service]()},
-		{"s3", reflect.TypeFor[s3api.Service]()},
-		{"sqs", reflect.TypeFor[sqsapi.Service]()},
-		{"sts", reflect.TypeFor[stsapi.Service]()},
-	}
 	var out []inputCase
-	for _, a := range apis {
-		m := model.MustLoad(a.model)
-		for i := 0; i < a.svc.NumMethod(); i++ {
-			meth := a.svc.Method(i)
-			op := m.Operations[meth.Name]
-			if op == nil {
-				t.Fatalf("%s: no operation %s", a.model, meth.Name)
-			}
-			if op.Input != nil {
-				out = append(out, inputCase{a.model + "." + meth.Name, meth.Type.In(1).Elem(), op.Input.Shape})
-			}
+	for _, op := range apitest.Operations(t, "dynamodb", "dynamodbstreams", "logs", "s3", "sqs", "sts") {
+		if op.Op.Input != nil {
+			out = append(out, inputCase{op.Name, op.Input.Elem(), op.Op.Input.Shape})
 		}
 	}
 	return out

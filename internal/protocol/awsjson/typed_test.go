@@ -15,13 +15,8 @@ import (
 	"github.com/virga-aws/virga/internal/model"
 	"github.com/virga-aws/virga/internal/protocol"
 	"github.com/virga-aws/virga/internal/protocol/awsjson"
+	"github.com/virga-aws/virga/internal/services/apitest"
 	dynamodbapi "github.com/virga-aws/virga/internal/services/dynamodb/api"
-	streamsapi "github.com/virga-aws/virga/internal/services/dynamodbstreams/api"
-	lambdaapi "github.com/virga-aws/virga/internal/services/lambda/api"
-	logsapi "github.com/virga-aws/virga/internal/services/logs/api"
-	s3api "github.com/virga-aws/virga/internal/services/s3/api"
-	sqsapi "github.com/virga-aws/virga/internal/services/sqs/api"
-	stsapi "github.com/virga-aws/virga/internal/services/sts/api"
 )
 
 // typedCase is one Go type with the model shape it is written as.
@@ -34,33 +29,13 @@ type typedCase struct {
 // typedCases returns the input and output types of every operation of the
 // generated API packages, each with its operation's shape.
 func typedCases(t testing.TB) []typedCase {
-	apis := []struct {
-		model string
-		svc   reflect.Type
-	}{
-		{"dynamodb", reflect.TypeFor[dynamodbapi.Service]()},
-		{"dynamodbstreams", reflect.TypeFor[streamsapi.Service]()},
-		{"lambda", reflect.TypeFor[lambdaapi.Service]()},
-		{"logs", reflect.TypeFor[logsapi.Service]()},
-		{"s3", reflect.TypeFor[s3api.Service]()},
-		{"sqs", reflect.TypeFor[sqsapi.Service]()},
-		{"sts", reflect.TypeFor[stsapi.Service]()},
-	}
 	var out []typedCase
-	for _, a := range apis {
-		m := model.MustLoad(a.model)
-		for i := 0; i < a.svc.NumMethod(); i++ {
-			meth := a.svc.Method(i)
-			op := m.Operations[meth.Name]
-			if op == nil {
-				t.Fatalf("%s: no operation %s", a.model, meth.Name)
-			}
-			if op.Output != nil {
-				out = append(out, typedCase{a.model + "." + meth.Name + " output", meth.Type.Out(0), op.Output})
-			}
-			if op.Input != nil {
-				out = append(out, typedCase{a.model + "." + meth.Name + " input", meth.Type.In(1), op.Input})
-			}
+	for _, op := range apitest.Operations(t, "dynamodb", "dynamodbstreams", "lambda", "logs", "s3", "sqs", "sts") {
+		if op.Op.Output != nil {
+			out = append(out, typedCase{op.Name + " output", op.Output, op.Op.Output})
+		}
+		if op.Op.Input != nil {
+			out = append(out, typedCase{op.Name + " input", op.Input, op.Op.Input})
 		}
 	}
 	return out

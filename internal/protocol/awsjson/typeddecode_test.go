@@ -16,10 +16,8 @@ import (
 	"github.com/virga-aws/virga/internal/protocol"
 	"github.com/virga-aws/virga/internal/protocol/awsjson"
 	"github.com/virga-aws/virga/internal/protocol/wiretest"
+	"github.com/virga-aws/virga/internal/services/apitest"
 	dynamodbapi "github.com/virga-aws/virga/internal/services/dynamodb/api"
-	streamsapi "github.com/virga-aws/virga/internal/services/dynamodbstreams/api"
-	logsapi "github.com/virga-aws/virga/internal/services/logs/api"
-	sqsapi "github.com/virga-aws/virga/internal/services/sqs/api"
 	"github.com/virga-aws/virga/internal/validate"
 )
 
@@ -35,28 +33,10 @@ type inputCase struct {
 // inputCases returns every operation of the generated awsJson APIs, in a
 // fixed order (fuzz selectors index it).
 func inputCases(t testing.TB) []inputCase {
-	apis := []struct {
-		model string
-		svc   reflect.Type
-	}{
-		{"dynamodb", reflect.TypeFor[dynamodbapi.Service]()},
-		{"dynamodbstreams", reflect.TypeFor[streamsapi.Service]()},
-		{"logs", reflect.TypeFor[logsapi.Service]()},
-		{"sqs", reflect.TypeFor[sqsapi.Service]()},
-	}
 	var out []inputCase
-	for _, a := range apis {
-		m := model.MustLoad(a.model)
-		for i := 0; i < a.svc.NumMethod(); i++ {
-			meth := a.svc.Method(i)
-			op := m.Operations[meth.Name]
-			if op == nil {
-				t.Fatalf("%s: no operation %s", a.model, meth.Name)
-			}
-			if op.Input == nil {
-				continue
-			}
-			out = append(out, inputCase{a.model + "." + meth.Name, m, op, meth.Type.In(1).Elem()})
+	for _, op := range apitest.Operations(t, "dynamodb", "dynamodbstreams", "logs", "sqs") {
+		if op.Op.Input != nil {
+			out = append(out, inputCase{op.Name, op.Model, op.Op, op.Input.Elem()})
 		}
 	}
 	return out
