@@ -47,7 +47,7 @@ func ParseRunArgs(args []string, output io.Writer) (RunOptions, error) {
 	workloads := fs.String("workloads", "all", "comma list of workloads, or all: "+strings.Join(WorkloadNames(), ","))
 	conc := fs.String("c", "1,16", "comma list of concurrency levels (workers per cell)")
 	duration := fs.Duration("duration", 5*time.Second, "measured time per cell")
-	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each cell")
+	warmup := fs.Duration("warmup", time.Second, "unmeasured time before each cell (before a later round, at most 250ms)")
 	rounds := fs.Int("rounds", 1, "measure each cell this many times, the targets interleaved in each round; % of limit is then the median of the rounds' ratios")
 	out := fs.String("out", "", "also write the Markdown results to this file")
 	if err := fs.Parse(args); err != nil {

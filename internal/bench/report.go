@@ -126,8 +126,9 @@ func WriteMarkdown(w io.Writer, rep Report) error {
 	fmt.Fprintf(&b, "- Cells: %s measured after %s warm-up, concurrency %s; targets interleaved per workload and concurrency.\n",
 		o.Duration, o.Warmup, strings.Join(conc, ", "))
 	if o.Rounds > 1 {
-		fmt.Fprintf(&b, "- Rounds: each cell measured %d times, the targets interleaved in every round; ops/s and latencies cover all rounds, "+
-			"and %% of limit is the median over the rounds of the target's rate divided by the limit's rate in the same round.\n", o.Rounds)
+		fmt.Fprintf(&b, "- Rounds: each cell measured %d times, the targets interleaved in every round, a round after the first warmed up for at most %s; "+
+			"ops/s and latencies cover all rounds, "+
+			"and %% of limit is the median over the rounds of the target's rate divided by the limit's rate in the same round.\n", o.Rounds, roundWarmup(1, o.Warmup))
 	}
 	fmt.Fprintf(&b, "- Machine: %s/%s, %d CPUs, GOMAXPROCS %d, %s; client and servers share it.\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version())

@@ -173,8 +173,28 @@ func TestRunInRounds(t *testing.T) {
 		t.Errorf("limit's own share %q", got)
 	}
 	var md strings.Builder
-	if err := WriteMarkdown(&md, rep); err != nil || !strings.Contains(md.String(), "each cell measured 3 times") {
+	if err := WriteMarkdown(&md, rep); err != nil || !strings.Contains(md.String(), "each cell measured 3 times") ||
+		!strings.Contains(md.String(), "warmed up for at most 0s") {
 		t.Errorf("report does not say how it was measured (%v):\n%s", err, md.String())
+	}
+}
+
+func TestRoundWarmup(t *testing.T) {
+	cases := []struct {
+		round        int
+		warmup, want time.Duration
+	}{
+		{0, time.Second, time.Second},
+		{1, time.Second, rewarmup},
+		{5, time.Second, rewarmup},
+		{2, 100 * time.Millisecond, 100 * time.Millisecond},
+		{0, 0, 0},
+		{3, 0, 0},
+	}
+	for _, c := range cases {
+		if got := roundWarmup(c.round, c.warmup); got != c.want {
+			t.Errorf("roundWarmup(%d, %v) = %v, want %v", c.round, c.warmup, got, c.want)
+		}
 	}
 }
 
