@@ -58,7 +58,11 @@ func limitShare(r *Result, results []Result) string {
 				return "–"
 			}
 			if len(r.RoundRates) > 1 && len(r.RoundRates) == len(l.RoundRates) {
-				return fmt.Sprintf("%.0f%%", 100*medianRatio(r.RoundRates, l.RoundRates))
+				ratios := roundRatios(r.RoundRates, l.RoundRates)
+				if len(ratios) == 0 {
+					return "–"
+				}
+				return fmt.Sprintf("%.0f%% (%.0f–%.0f)", 100*median(ratios), 100*ratios[0], 100*ratios[len(ratios)-1])
 			}
 			return fmt.Sprintf("%.0f%%", 100*r.Rate()/l.Rate())
 		}
@@ -66,24 +70,29 @@ func limitShare(r *Result, results []Result) string {
 	return "–"
 }
 
-// medianRatio returns the median of a[i]/b[i] over the rounds where b[i]
-// is not zero.
-func medianRatio(a, b []float64) float64 {
+// roundRatios returns a[i]/b[i], sorted, over the rounds where b[i] is
+// not zero.
+func roundRatios(a, b []float64) []float64 {
 	var ratios []float64
 	for i := range a {
 		if b[i] > 0 {
 			ratios = append(ratios, a[i]/b[i])
 		}
 	}
-	if len(ratios) == 0 {
-		return 0
-	}
 	slices.Sort(ratios)
-	n := len(ratios)
-	if n%2 == 1 {
-		return ratios[n/2]
+	return ratios
+}
+
+// median returns the median of sorted, or 0 when it is empty.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	switch {
+	case n == 0:
+		return 0
+	case n%2 == 1:
+		return sorted[n/2]
 	}
-	return (ratios[n/2-1] + ratios[n/2]) / 2
+	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
 // moduleVersions returns the versions of the SDK modules this binary was
@@ -158,7 +167,8 @@ func WriteMarkdown(w io.Writer, rep Report) error {
 			r.Errors, limitShare(r, rep.Results))
 	}
 	b.WriteString("\nops/s counts successful iterations per second; p50 and p99 are their latencies; " +
-		"errors counts failed iterations in the measured window; % of limit compares with the limit target at the same workload and concurrency.\n")
+		"errors counts failed iterations in the measured window; % of limit compares with the limit target at the same workload and concurrency " +
+		"(measured in rounds: the median of the rounds' ratios, then the lowest and highest in brackets).\n")
 	for _, wl := range o.Workloads {
 		if wl.Note != "" {
 			fmt.Fprintf(&b, "%s: %s.\n", wl.Name, wl.Note)

@@ -169,7 +169,7 @@ func TestRunInRounds(t *testing.T) {
 			}
 		}
 	}
-	if got := limitShare(&rep.Results[1], rep.Results); got != "100%" {
+	if got := limitShare(&rep.Results[1], rep.Results); got != "100% (100–100)" {
 		t.Errorf("limit's own share %q", got)
 	}
 	var md strings.Builder
@@ -198,7 +198,7 @@ func TestRoundWarmup(t *testing.T) {
 	}
 }
 
-func TestMedianRatio(t *testing.T) {
+func TestRoundRatios(t *testing.T) {
 	cases := []struct {
 		a, b []float64
 		want float64
@@ -209,8 +209,15 @@ func TestMedianRatio(t *testing.T) {
 		{[]float64{10}, []float64{0}, 0},
 	}
 	for _, c := range cases {
-		if got := medianRatio(c.a, c.b); got < c.want-1e-9 || got > c.want+1e-9 {
-			t.Errorf("medianRatio(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		if got := median(roundRatios(c.a, c.b)); got < c.want-1e-9 || got > c.want+1e-9 {
+			t.Errorf("median(roundRatios(%v, %v)) = %v, want %v", c.a, c.b, got, c.want)
 		}
+	}
+	results := []Result{
+		{Workload: "w", Target: "a", Concurrency: 1, RoundRates: []float64{90, 50, 100}, Ops: 240, Elapsed: 3 * time.Second},
+		{Workload: "w", Target: LimitTarget, Concurrency: 1, RoundRates: []float64{100, 100, 100}, Ops: 300, Elapsed: 3 * time.Second},
+	}
+	if got := limitShare(&results[0], results); got != "90% (50–100)" {
+		t.Errorf("limitShare = %q, want the median and the range of the rounds", got)
 	}
 }
