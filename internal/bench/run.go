@@ -322,15 +322,20 @@ func summarizeError(err error) string {
 	}
 	var ae smithy.APIError
 	var re *awshttp.ResponseError
+	var ne *net.OpError
 	switch {
 	case errors.As(err, &ae) && errors.As(err, &re):
 		return fmt.Sprintf("%sHTTP %d %s", op, re.HTTPStatusCode(), ae.ErrorCode())
+	case errors.As(err, &re) && errors.As(re.Err, &ne):
+		// A response whose body failed to arrive: the connection's
+		// addresses differ every time, so only the step and the cause
+		// are kept.
+		return fmt.Sprintf("%sHTTP %d %s: %v", op, re.HTTPStatusCode(), ne.Op, ne.Err)
 	case errors.As(err, &re):
 		return fmt.Sprintf("%sHTTP %d %s", op, re.HTTPStatusCode(), shorten(re.Err))
 	case errors.As(err, &ae):
 		return op + ae.ErrorCode()
 	}
-	var ne *net.OpError
 	if errors.As(err, &ne) {
 		return fmt.Sprintf("%s%s: %v", op, ne.Op, ne.Err)
 	}

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func TestRunAgainstLimitLikeServer(t *testing.T) {
@@ -104,11 +107,19 @@ func TestRunAgainstLimitLikeServer(t *testing.T) {
 func TestSummarizeError(t *testing.T) {
 	closed := &smithy.OperationError{ServiceID: "S3", OperationName: "PutObject",
 		Err: &net.OpError{Op: "read", Net: "tcp", Err: errors.New("use of closed network connection")}}
+	truncated := &smithy.OperationError{ServiceID: "DynamoDB", OperationName: "Query",
+		Err: &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 200}},
+			Err: &smithy.DeserializationError{Err: &net.OpError{Op: "read", Net: "tcp",
+				Source: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 38936}, Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 48393},
+				Err: errors.New("use of closed network connection")}},
+		}}}
 	tests := []struct {
 		err  error
 		want string
 	}{
 		{closed, "PutObject: read: use of closed network connection"},
+		{truncated, "Query: HTTP 200 read: use of closed network connection"},
 		{&smithy.OperationError{OperationName: "GetObject", Err: errShortBody}, "GetObject: " + errShortBody.Error()},
 		{errEmptyReceive, errEmptyReceive.Error()},
 		{&smithy.GenericAPIError{Code: "Throttling"}, "Throttling"},
