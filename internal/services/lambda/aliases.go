@@ -3,7 +3,6 @@ package lambda
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,12 +16,10 @@ import (
 // cannot run its lookahead, so checkAliasName applies it by hand.
 const aliasPattern = "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
 
-var aliasChars = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
-
 // checkAliasName applies the alias name pattern: the model's characters,
 // and not a version number.
 func checkAliasName(name string) *awserr.Error {
-	if !aliasChars.MatchString(name) || isVersionNumber(name) {
+	if name == "" || !allBytes(name, isNameByte) || isVersionNumber(name) {
 		return validationError("name", name, "Member must satisfy regular expression pattern: "+aliasPattern)
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/virga-aws/virga/internal/awserr"
@@ -121,8 +120,6 @@ func marshal(v any) []byte {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
-var accountID = regexp.MustCompile(`^\d{12}$`)
-
 // principal renders AddPermission's Principal as the statement's: a
 // service, an account (as its root user), an IAM ARN, or everyone.
 func principal(p string) (any, *awserr.Error) {
@@ -131,7 +128,7 @@ func principal(p string) (any, *awserr.Error) {
 		return "*", nil
 	case strings.HasSuffix(p, ".amazonaws.com"):
 		return map[string]string{"Service": p}, nil
-	case accountID.MatchString(p):
+	case validAccount(p):
 		return map[string]string{"AWS": "arn:aws:iam::" + p + ":root"}, nil
 	case strings.HasPrefix(p, "arn:aws:iam:") || strings.HasPrefix(p, "arn:aws-cn:iam:") || strings.HasPrefix(p, "arn:aws-us-gov:iam:"):
 		return map[string]string{"AWS": p}, nil

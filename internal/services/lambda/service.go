@@ -278,13 +278,17 @@ func (s *Service) noteEndpoint(ctx context.Context) string {
 	return ep
 }
 
-var functionRef = regexp.MustCompile(`^(?:arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$`)
+// functionRef matches a function name, partial ARN or ARN, with an
+// optional qualifier; compiled on first use, not at start-up.
+var functionRef = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9_-]+)(?::(\$LATEST|[a-zA-Z0-9_-]+))?$`)
+})
 
 // parseName splits a FunctionName parameter (name, partial ARN or ARN,
 // optionally with a qualifier) into a key and qualifier.
 func parseName(ctx context.Context, name string) (funcKey, string, *awserr.Error) {
 	account, region := caller(ctx)
-	m := functionRef.FindStringSubmatch(name)
+	m := functionRef().FindStringSubmatch(name)
 	if m == nil {
 		return funcKey{}, "", validationError("functionName", name,
 			`Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`)

@@ -356,8 +356,11 @@ func (s *Service) ListFunctionUrlConfigs(ctx context.Context, in *api.ListFuncti
 
 // urlHostPattern matches the host of a function URL: <url-id>.lambda-url.
 // <region>.localhost, or the same under .localhost.localstack.cloud, which
-// tools made for LocalStack use.
-var urlHostPattern = regexp.MustCompile(`^([a-z0-9]+)\.lambda-url\.([a-z0-9-]+)\.localhost(?:\.localstack\.cloud)?$`)
+// tools made for LocalStack use. It is compiled on first use, not at
+// start-up.
+var urlHostPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([a-z0-9]+)\.lambda-url\.([a-z0-9-]+)\.localhost(?:\.localstack\.cloud)?$`)
+})
 
 // urlHost is the gateway's host hook: requests to a function URL's host go
 // to serveURL; every other host is not Lambda's.
@@ -369,7 +372,7 @@ func (s *Service) urlHost(host string) http.Handler {
 	if name, _, err := net.SplitHostPort(h); err == nil {
 		h = name
 	}
-	m := urlHostPattern.FindStringSubmatch(h)
+	m := urlHostPattern().FindStringSubmatch(h)
 	if m == nil {
 		return nil
 	}

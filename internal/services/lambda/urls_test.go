@@ -393,7 +393,7 @@ func FuzzURLHost(f *testing.F) {
 		if n, _, err := net.SplitHostPort(name); err == nil {
 			name = n
 		}
-		if (h != nil) != urlHostPattern.MatchString(name) {
+		if (h != nil) != urlHostPattern().MatchString(name) {
 			t.Fatalf("%q: handler %v", host, h != nil)
 		}
 	})

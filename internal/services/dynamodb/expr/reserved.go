@@ -1,24 +1,28 @@
 package expr
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // reservedWords are DynamoDB's reserved words
 // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ReservedWords.html),
 // which may not appear bare as attribute names in expressions.
-var reservedWords = func() map[string]bool {
+// The set is built on first use, not at start-up.
+var reservedWords = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(reservedList) {
 		m[w] = true
 	}
 	return m
-}()
+})
 
 // IsReserved reports whether name (in any case) is a DynamoDB reserved word.
 func IsReserved(name string) bool {
 	if len(name) > 16 {
 		return false
 	}
-	return reservedWords[strings.ToUpper(name)]
+	return reservedWords()[strings.ToUpper(name)]
 }
 
 const reservedList = `ABORT ABSOLUTE ACTION ADD AFTER AGENT AGGREGATE ALL ALLOCATE ALTER ANALYZE AND ANY
