@@ -98,10 +98,14 @@ func (p *checksumPlan) verify(ctx context.Context, set *checksum.Set) (string, e
 		return "", nil
 	}
 	got, _ := set.Base64(p.Alg)
-	if p.Expected == "" && p.computeOnly && trailerChecksum(ctx, p.Alg) == "" {
-		return got, nil
+	trailer := ""
+	if p.Expected == "" {
+		trailer = trailerChecksum(ctx, p.Alg)
+		if trailer == "" && p.computeOnly {
+			return got, nil
+		}
 	}
-	want, e := p.Want(func(a checksum.Algorithm) string { return trailerChecksum(ctx, a) })
+	want, e := p.Want(func(checksum.Algorithm) string { return trailer })
 	if e != nil {
 		return "", e
 	}
