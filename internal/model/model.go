@@ -232,13 +232,9 @@ func (m *Model) Has(protocol string) bool {
 	return false
 }
 
-var (
-	cacheMu sync.Mutex
-	cache   = map[string]*loadResult{}
-	// loaded holds the results whose parse has finished, for the lock-free
-	// lookup every request makes.
-	loaded sync.Map
-)
+// cache holds one *loadResult per service name, so every request's
+// lookup is lock-free once the name is known.
+var cache sync.Map
 
 type loadResult struct {
 	once  sync.Once
@@ -249,21 +245,12 @@ type loadResult struct {
 // Load returns the parsed model of the named service, parsing it on first
 // use and sharing it afterwards.
 func Load(name string) (*Model, error) {
-	if r, ok := loaded.Load(name); ok {
-		r := r.(*loadResult)
-		return r.model, r.err
+	v, ok := cache.Load(name)
+	if !ok {
+		v, _ = cache.LoadOrStore(name, &loadResult{})
 	}
-	cacheMu.Lock()
-	r := cache[name]
-	if r == nil {
-		r = &loadResult{}
-		cache[name] = r
-	}
-	cacheMu.Unlock()
-	r.once.Do(func() {
-		r.model, r.err = parse(name)
-		loaded.Store(name, r)
-	})
+	r := v.(*loadResult)
+	r.once.Do(func() { r.model, r.err = parse(name) })
 	return r.model, r.err
 }
 
